@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot kernels are C with SIMD intrinsics (DESIGN.md section 7: VNNI C was 1.6x the best Swift on
+// cache-hot data). They are always built optimised for the host CPU, debug builds included, so the
+// test suite runs the same code paths as the daemon.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno"])]
+
+let package = Package(
+    name: "Hark",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hark", targets: ["hark"]),
+        .library(name: "Inference", targets: ["Inference"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "InferenceKernels", cSettings: kernelFlags),
+        .target(
+            name: "Inference",
+            dependencies: ["InferenceKernels"],
+            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "hark",
+            dependencies: [
+                "Inference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "InferenceKernels"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

@@ -1,0 +1,269 @@
+import InferenceKernels
+
+/// Which logits a forward pass computes.
+public enum LogitRequest: Sendable {
+    /// None (a prompt prefix whose keys and values are all that is wanted).
+    case none
+    /// The full vocabulary for the last position.
+    case last
+    /// The full vocabulary for every position (tests against a reference).
+    case all
+    /// Only these vocabulary rows for the last position, in this order (constrained decoding).
+    case rows([Int32])
+}
+
+/// Runs a `LlamaModel`: owns the KV cache, the scratch buffers and the worker threads, and
+/// advances one sequence position by position. Not thread-safe; one sequence at a time.
+///
+/// The forward pass follows the maths top to bottom: embedding lookup; per block RMSNorm, the
+/// q/k/v projections, RoPE, grouped-query attention over the cache, the output projection and
+/// residual, RMSNorm, the SwiGLU feed-forward and residual; final RMSNorm and the classifier.
+/// A batch of tokens (prefill) goes through each matrix together, so each weight is read once.
+public final class LlamaSession: @unchecked Sendable {
+    public let model: LlamaModel
+    public let cache: KVCache
+    public let pool: WorkerPool
+    /// The number of positions already in the cache.
+    public private(set) var position = 0
+    /// The largest batch one pass takes; longer prompts go through in chunks of this size.
+    public let maxBatch: Int
+
+    private let rope: RotaryTable
+    private let x, xn, q, k, v, att, tmp, gate, up: UnsafeMutablePointer<Float>
+    private let scores: UnsafeMutablePointer<Float>  // per thread, `cache.capacity` each
+    private let actD: ActivationBlocks
+    private let actFF: ActivationBlocks
+    private var logitBuffer: [Float]
+
+    public init(model: LlamaModel, threads: Int = 1, contextCapacity: Int? = nil, maxBatch: Int = 64) {
+        self.model = model
+        let c = model.config
+        let capacity = min(contextCapacity ?? 2048, c.contextLength)
+        cache = KVCache(layers: c.blocks, kvDim: c.kvDim, capacity: capacity)
+        pool = WorkerPool(threads: threads)
+        self.maxBatch = maxBatch
+        rope = RotaryTable(dimensions: c.ropeDimensions, base: c.ropeBase, capacity: capacity)
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        x = buffer(maxBatch * c.embedding)
+        xn = buffer(maxBatch * c.embedding)
+        q = buffer(maxBatch * c.embedding)
+        k = buffer(maxBatch * c.kvDim)
+        v = buffer(maxBatch * c.kvDim)
+        att = buffer(maxBatch * c.embedding)
+        tmp = buffer(maxBatch * c.embedding)
+        gate = buffer(maxBatch * c.feedForward)
+        up = buffer(maxBatch * c.feedForward)
+        scores = buffer(pool.threadCount * capacity)
+        actD = ActivationBlocks(width: c.embedding, tokens: maxBatch)
+        actFF = ActivationBlocks(width: c.feedForward, tokens: maxBatch)
+        logitBuffer = []
+    }
+
+    deinit {
+        for p in [x, xn, q, k, v, att, tmp, gate, up, scores] { p.deallocate() }
+    }
+
+    /// Forgets positions from `newPosition` on (e.g. back to the end of a cached system prompt).
+    public func rewind(to newPosition: Int) {
+        precondition(newPosition >= 0 && newPosition <= position, "cannot rewind to \(newPosition) from \(position)")
+        position = newPosition
+    }
+
+    /// Feeds `tokens` at the next positions and returns the requested logits
+    /// (`.all`: `tokens.count` rows of `vocabulary` values, concatenated).
+    public func forward(_ tokens: [Int32], logits request: LogitRequest = .last) throws(InferenceError) -> [Float] {
+        guard !tokens.isEmpty else { return [] }
+        let c = model.config
+        guard position + tokens.count <= cache.capacity else {
+            throw .contextFull(capacity: cache.capacity, needed: position + tokens.count)
+        }
+        for token in tokens where token < 0 || Int(token) >= c.vocabulary {
+            throw .tokenOutOfRange(token: token, vocabulary: c.vocabulary)
+        }
+        var all: [Float] = []
+        var start = 0
+        while start < tokens.count {
+            let end = min(start + maxBatch, tokens.count)
+            let isLast = end == tokens.count
+            tokens[start..<end].withContiguousStorageIfAvailable { chunk in
+                runBlocks(chunk)
+            }!
+            switch request {
+            case .none: break
+            case .all: all += computeLogits(fromRow: 0, count: end - start)
+            case .last, .rows: if isLast { all = computeLogits(lastRow: end - start - 1, request: request) }
+            }
+            start = end
+        }
+        return all
+    }
+
+    /// Greedy generation: prefills `prompt`, then appends the argmax token until `maxTokens`
+    /// or a stop token. Returns the generated ids (a stop token is not included).
+    public func generate(prompt: [Int32], maxTokens: Int, stop: Set<Int32> = []) throws(InferenceError) -> [Int32] {
+        var logits = try forward(prompt, logits: .last)
+        var produced: [Int32] = []
+        while produced.count < maxTokens {
+            let next = Int32(Self.argmax(logits))
+            if stop.contains(next) { break }
+            produced.append(next)
+            if produced.count == maxTokens { break }
+            logits = try forward([next], logits: .last)
+        }
+        return produced
+    }
+
+    public static func argmax(_ values: [Float]) -> Int {
+        var best = 0
+        for i in values.indices where values[i] > values[best] { best = i }
+        return best
+    }
+
+    // MARK: - The forward pass
+
+    private func runBlocks(_ tokens: UnsafeBufferPointer<Int32>) {
+        let c = model.config
+        let n = tokens.count
+        let d = c.embedding, kvDim = c.kvDim, ff = c.feedForward
+        for t in 0..<n { model.tokenEmbedding.dequantizeRow(Int(tokens[t]), into: x + t * d) }
+
+        for (l, w) in model.layers.enumerated() {
+            // Attention
+            w.attentionNorm.withUnsafeBufferPointer { norm in
+                for t in 0..<n { Primitives.rmsNorm(x + t * d, weight: norm.baseAddress!, eps: c.normEpsilon, out: xn + t * d, count: d) }
+            }
+            actD.quantize(xn, tokens: n)
+            let normed = MatmulInput(floats: xn, blocks: actD.pointer)
+            multiply([(w.query, q, d), (w.key, k, kvDim), (w.value, v, kvDim)], input: normed, tokens: n)
+            for t in 0..<n {
+                let pos = position + t
+                rope.apply(q + t * d, heads: c.heads, headDim: c.headDim, position: pos)
+                rope.apply(k + t * kvDim, heads: c.kvHeads, headDim: c.headDim, position: pos)
+                cache.key(layer: l, position: pos).update(from: k + t * kvDim, count: kvDim)
+                cache.value(layer: l, position: pos).update(from: v + t * kvDim, count: kvDim)
+            }
+            attention(layer: l, tokens: n)
+            actD.quantize(att, tokens: n)
+            multiply([(w.attentionOutput, tmp, d)], input: MatmulInput(floats: att, blocks: actD.pointer), tokens: n)
+            Primitives.add(x, tmp, count: n * d)
+
+            // Feed-forward
+            w.feedForwardNorm.withUnsafeBufferPointer { norm in
+                for t in 0..<n { Primitives.rmsNorm(x + t * d, weight: norm.baseAddress!, eps: c.normEpsilon, out: xn + t * d, count: d) }
+            }
+            actD.quantize(xn, tokens: n)
+            multiply([(w.gate, gate, ff), (w.up, up, ff)], input: MatmulInput(floats: xn, blocks: actD.pointer), tokens: n)
+            Primitives.swiGLU(gate: gate, up: up, count: n * ff)
+            actFF.quantize(gate, tokens: n)
+            multiply([(w.down, tmp, d)], input: MatmulInput(floats: gate, blocks: actFF.pointer), tokens: n)
+            Primitives.add(x, tmp, count: n * d)
+        }
+        position += n
+    }
+
+    /// Several matrix products over the same input, in chunks of `rowsPerChunk` rows that the
+    /// pool's threads claim as they go.
+    private func multiply(_ jobs: [(WeightMatrix, UnsafeMutablePointer<Float>, Int)], input: MatmulInput, tokens: Int) {
+        let rowsPerChunk = pool.threadCount == 1 ? Int.max : 32
+        var starts: [Int] = []  // first chunk of each job
+        var total = 0
+        for (matrix, _, _) in jobs {
+            starts.append(total)
+            total += rowsPerChunk == Int.max ? 1 : (matrix.rows + rowsPerChunk - 1) / rowsPerChunk
+        }
+        pool.run(chunks: total) { _, chunk in
+            var j = jobs.count - 1
+            while starts[j] > chunk { j -= 1 }
+            let (matrix, out, stride) = jobs[j]
+            let lower = rowsPerChunk == Int.max ? 0 : (chunk - starts[j]) * rowsPerChunk
+            let upper = rowsPerChunk == Int.max ? matrix.rows : min(matrix.rows, lower + rowsPerChunk)
+            matrix.multiply(rows: lower..<upper, input: input, tokens: tokens, out: out, outStride: stride)
+        }
+    }
+
+    /// Causal grouped-query attention of the `tokens` newest positions over the whole cache.
+    private func attention(layer: Int, tokens: Int) {
+        let c = model.config
+        let headDim = c.headDim, group = c.heads / c.kvHeads, d = c.embedding
+        let scale = 1 / Float(headDim).squareRoot()
+        let first = position
+        let work = tokens * c.heads
+        let capacity = cache.capacity
+        pool.parallelRanges(work) { thread, range in
+            let threadScores = scores + thread * capacity
+            for item in range {
+                let t = item / c.heads, h = item % c.heads
+                let kvHead = h / group
+                let span = first + t + 1
+                let query = q + t * d + h * headDim
+                for j in 0..<span {
+                    threadScores[j] = Primitives.dot(query, cache.key(layer: layer, position: j) + kvHead * headDim, count: headDim) * scale
+                }
+                Primitives.softmax(threadScores, count: span)
+                let out = att + t * d + h * headDim
+                out.update(repeating: 0, count: headDim)
+                for j in 0..<span {
+                    let weight = threadScores[j]
+                    let value = cache.value(layer: layer, position: j) + kvHead * headDim
+                    for i in 0..<headDim { out[i] += weight * value[i] }
+                }
+            }
+        }
+    }
+
+    private func computeLogits(fromRow row: Int, count: Int) -> [Float] {
+        var result: [Float] = []
+        for t in row..<(row + count) { result += computeLogits(lastRow: t, request: .last) }
+        return result
+    }
+
+    private func computeLogits(lastRow t: Int, request: LogitRequest) -> [Float] {
+        let c = model.config
+        let d = c.embedding
+        model.outputNorm.withUnsafeBufferPointer { norm in
+            Primitives.rmsNorm(x + t * d, weight: norm.baseAddress!, eps: c.normEpsilon, out: xn, count: d)
+        }
+        actD.quantize(xn, tokens: 1)
+        let input = MatmulInput(floats: xn, blocks: actD.pointer)
+        let output = model.output
+        switch request {
+        case .rows(let rows):
+            var result = [Float](repeating: 0, count: rows.count)
+            rows.withUnsafeBufferPointer { ids in
+                result.withUnsafeMutableBufferPointer { out in
+                    hk_matvec_rows(Int32(output.type.rawValue), output.data, output.rowBytes, Int32(d),
+                                   ids.baseAddress, Int32(rows.count), input.floats, input.blocks, out.baseAddress)
+                }
+            }
+            return result
+        default:
+            var result = [Float](repeating: 0, count: output.rows)
+            result.withUnsafeMutableBufferPointer { out in
+                let base = out.baseAddress!
+                pool.parallelRanges(output.rows, granularity: 64) { _, range in
+                    output.multiply(rows: range, input: input, tokens: 1, out: base, outStride: 0)
+                }
+            }
+            return result
+        }
+    }
+}
+
+/// Errors while running a model.
+public enum InferenceError: Error, Equatable, CustomStringConvertible {
+    case contextFull(capacity: Int, needed: Int)
+    case tokenOutOfRange(token: Int32, vocabulary: Int)
+
+    public var description: String {
+        switch self {
+        case .contextFull(let capacity, let needed):
+            return "the context holds \(capacity) positions but \(needed) are needed"
+        case .tokenOutOfRange(let token, let vocabulary):
+            return "token id \(token) is outside the vocabulary of \(vocabulary)"
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import InferenceKernels
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fixed group of threads that run one data-parallel job at a time, the caller included.
+///
+/// A job is a number of chunks; every thread claims chunks from a shared counter until none are
+/// left, and `run` returns once every chunk is done. A worker the OS has not scheduled yet
+/// simply finds nothing left to claim, so on a busy 2-core hub a descheduled thread never holds
+/// the others up for more than one chunk.
+///
+/// Waiting threads spin briefly (a forward pass issues a job every few microseconds) and then
+/// park on a condition variable, so an idle daemon uses no CPU and a busy neighbour (speech
+/// recognition) is not starved (DESIGN.md section 4: threads that wait must park).
+/// `run` must not be called concurrently from several threads; the engine owns one pool.
+public final class WorkerPool: @unchecked Sendable {
+    public let threadCount: Int
+    private let generation = Atomic<Int>(0)
+    private let nextChunk = Atomic<Int>(Int.max / 2)
+    private let finishedChunks = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    fileprivate var job: ((Int, Int) -> Void)?
+    private var chunkCount = 0
+    private var workers: [pthread_t] = []
+    /// Spin iterations before parking (each a PAUSE: about 0.1–1 ms in all).
+    private let spinLimit = 20_000
+
+    public init(threads: Int) {
+        threadCount = max(1, threads)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+        pthread_cond_init(done, nil)
+        for index in 1..<threadCount {
+            let context = Unmanaged.passRetained(WorkerStart(pool: self, index: index)).toOpaque()
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, { raw in
+                let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
+                start.pool.workerLoop(index: start.index)
+                return nil
+            }, context)
+            precondition(status == 0, "pthread_create failed with \(status)")
+            workers.append(thread)
+        }
+    }
+
+    deinit {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        generation.add(1, ordering: .sequentiallyConsistent)
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
+        for thread in workers { pthread_join(thread, nil) }
+        pthread_cond_destroy(wake)
+        pthread_cond_destroy(done)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        wake.deallocate()
+        done.deallocate()
+    }
+
+    /// Runs `body(threadIndex, chunk)` for every chunk in `0..<chunks`, spread over the threads,
+    /// and returns when all are done. `threadIndex` is in `0..<threadCount` (for per-thread scratch).
+    public func run(chunks: Int, _ body: (Int, Int) -> Void) {
+        guard chunks > 0 else { return }
+        if threadCount == 1 || chunks == 1 {
+            for chunk in 0..<chunks { body(0, chunk) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            job = escapable
+            chunkCount = chunks
+            finishedChunks.store(0, ordering: .sequentiallyConsistent)
+            nextChunk.store(0, ordering: .sequentiallyConsistent)
+            pthread_mutex_lock(mutex)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(mutex)
+
+            work(index: 0, body: escapable, chunks: chunks)
+            var spins = 0
+            while finishedChunks.load(ordering: .acquiring) != chunks && spins < spinLimit {
+                hk_cpu_relax()
+                spins += 1
+            }
+            if finishedChunks.load(ordering: .acquiring) != chunks {
+                pthread_mutex_lock(mutex)
+                while finishedChunks.load(ordering: .acquiring) != chunks { pthread_cond_wait(done, mutex) }
+                pthread_mutex_unlock(mutex)
+            }
+            // Close the job before its closure goes out of scope: late workers claim nothing.
+            nextChunk.store(Int.max / 2, ordering: .sequentiallyConsistent)
+            job = nil
+        }
+    }
+
+    /// Splits `0..<count` into chunks of about `granularity` (at least 4 per thread so that a
+    /// preempted thread's share is small) and runs `body(threadIndex, range)` on each.
+    public func parallelRanges(_ count: Int, granularity: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let unit = max(granularity, 1)
+        let units = (count + unit - 1) / unit
+        let chunks = min(units, threadCount == 1 ? 1 : threadCount * 4)
+        run(chunks: chunks) { thread, chunk in
+            let lower = min(count, units * chunk / chunks * unit)
+            let upper = min(count, units * (chunk + 1) / chunks * unit)
+            if lower < upper { body(thread, lower..<upper) }
+        }
+    }
+
+    private func work(index: Int, body: (Int, Int) -> Void, chunks: Int) {
+        while true {
+            let chunk = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
+            guard chunk < chunks else { return }
+            body(index, chunk)
+            if finishedChunks.add(1, ordering: .acquiringAndReleasing).newValue == chunks {
+                pthread_mutex_lock(mutex)
+                pthread_cond_signal(done)
+                pthread_mutex_unlock(mutex)
+            }
+        }
+    }
+
+    private func workerLoop(index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen && spins < spinLimit {
+                hk_cpu_relax()
+                spins += 1
+            }
+            if generation.load(ordering: .acquiring) == seen {
+                pthread_mutex_lock(mutex)
+                while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(wake, mutex) }
+                pthread_mutex_unlock(mutex)
+            }
+            seen = generation.load(ordering: .acquiring)
+            if stopping.load(ordering: .acquiring) { return }
+            // Claim chunks of the current job; `job` and `chunkCount` are published before the
+            // counter opens, and the counter is closed before they change.
+            while true {
+                let chunk = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
+                let chunks = chunkCount
+                guard chunk < chunks else { break }
+                runJob(index: index, chunk: chunk)
+                if finishedChunks.add(1, ordering: .acquiringAndReleasing).newValue == chunks {
+                    pthread_mutex_lock(mutex)
+                    pthread_cond_signal(done)
+                    pthread_mutex_unlock(mutex)
+                }
+            }
+        }
+    }
+}
+
+extension WorkerPool {
+    /// Calls the current job; its copy of the closure is released before this returns, that is
+    /// before the chunk is counted as finished and `run` may end the closure's lifetime.
+    @inline(never)
+    fileprivate func runJob(index: Int, chunk: Int) {
+        job?(index, chunk)
+    }
+}
+
+private final class WorkerStart {
+    let pool: WorkerPool
+    let index: Int
+    init(pool: WorkerPool, index: Int) { self.pool = pool; self.index = index }
+}

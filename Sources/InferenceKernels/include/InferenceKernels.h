@@ -1,0 +1,70 @@
+// Hot kernels of Hark's inference engine: block layouts of the GGML tensor types, their
+// dequantizers, and dot products / matrix products against quantized activations.
+// Layouts follow ggml (ggml-common.h): Q8_0 = fp16 d + 32 x int8; Q4_1 = fp16 d + fp16 m + 16 bytes
+// of nibbles (element j in the low nibble of byte j, element j+16 in the high nibble).
+#ifndef HARK_INFERENCE_KERNELS_H
+#define HARK_INFERENCE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_QK 32
+
+/// An activation block quantized to int16: x[i] ~= d * qs[i] with d = max|x| / 32767;
+/// s = d * sum(qs) (for Q4_1's minimum). Sixteen bits rather than ggml's eight keep the logits
+/// within about 0.01 of a float32 reference (int8 moved them by up to 1.0 and flipped near-tied
+/// top-1 tokens), at no cost to memory-bound decoding.
+typedef struct {
+    float d;
+    float s;
+    int16_t qs[HK_QK];
+} hk_q8_act;
+
+/// Weight block layouts as stored in GGUF files.
+typedef struct {
+    uint16_t d;
+    int8_t qs[HK_QK];
+} hk_block_q8_0;
+
+typedef struct {
+    uint16_t d;
+    uint16_t m;
+    uint8_t qs[HK_QK / 2];
+} hk_block_q4_1;
+
+/// Element types the kernels compute on (ids as in GGML).
+enum { HK_F32 = 0, HK_F16 = 1, HK_Q4_1 = 3, HK_Q8_0 = 8 };
+
+float hk_fp16_to_fp32(uint16_t h);
+uint16_t hk_fp32_to_fp16(float f);
+
+/// Quantizes n floats (n a multiple of 32) into n/32 activation blocks.
+void hk_quantize_act(const float *x, hk_q8_act *y, int n);
+
+/// Dequantizes n elements of a row of the given type into floats.
+void hk_dequantize_row(int type, const void *src, float *dst, int n);
+
+/// One row of n elements of the given type dotted with activations (float for F32/F16,
+/// quantized blocks for Q8_0/Q4_1).
+float hk_dot_row(int type, const void *row, const float *x, const hk_q8_act *xq, int n);
+
+/// out[t * out_stride + r] = W[r] . X[t] for rows r in [r0, r1) and tokens t in [0, ntok).
+/// W rows are row_bytes apart; X is given as floats (x, stride n) for F32/F16 weights and as
+/// quantized blocks (xq, n/32 blocks per token) for Q8_0/Q4_1 weights.
+void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
+               const float *x, const hk_q8_act *xq, int ntok, float *out, int out_stride);
+
+/// Like hk_matmul for one token, over an explicit list of rows: out[i] = W[rows[i]] . X.
+void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int32_t *rows, int nrows,
+                    const float *x, const hk_q8_act *xq, float *out);
+
+/// A hint to the CPU that the caller is in a spin-wait loop (PAUSE on x86, YIELD on Arm).
+static inline void hk_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+#endif

@@ -1,0 +1,330 @@
+// Hark's hot kernels. x86-64 uses AVX2 with AVX-512 VNNI / AVX-VNNI integer dot products where
+// the compiler targets them (the package builds this file with -march=native); other CPUs use the
+// portable C loops below, which the compiler auto-vectorises.
+#include "InferenceKernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#include <immintrin.h>
+#define HK_X86 1
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// fp16
+
+float hk_fp16_to_fp32(uint16_t h) {
+#if defined(HK_X86)
+    return _cvtsh_ss(h);
+#else
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t mant = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            exp = 127 - 15 + 1;
+            while ((mant & 0x400) == 0) { mant <<= 1; exp--; }
+            mant &= 0x3ff;
+            bits = sign | (exp << 23) | (mant << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (mant << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+#endif
+}
+
+uint16_t hk_fp32_to_fp16(float f) {
+#if defined(HK_X86)
+    return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT);
+#else
+    _Float16 h = (_Float16)f;
+    uint16_t bits;
+    memcpy(&bits, &h, 2);
+    return bits;
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activation quantization (symmetric int8 per 32-block, as ggml's Q8_1 with s = d * sum(q)).
+
+void hk_quantize_act(const float *x, hk_q8_act *y, int n) {
+    const int nb = n / HK_QK;
+    for (int b = 0; b < nb; b++) {
+        const float *xb = x + b * HK_QK;
+        float amax = 0.0f;
+        for (int i = 0; i < HK_QK; i++) {
+            const float a = fabsf(xb[i]);
+            amax = a > amax ? a : amax;
+        }
+        const float d = amax / 32767.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        int sum = 0;
+        for (int i = 0; i < HK_QK; i++) {
+            const int q = (int)lrintf(xb[i] * id);
+            y[b].qs[i] = (int16_t)q;
+            sum += q;
+        }
+        y[b].d = d;
+        y[b].s = d * (float)sum;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dequantizers
+
+static void dequant_q8_0(const hk_block_q8_0 *b, float *dst, int n) {
+    for (int i = 0; i < n / HK_QK; i++) {
+        const float d = hk_fp16_to_fp32(b[i].d);
+        for (int j = 0; j < HK_QK; j++) dst[i * HK_QK + j] = d * (float)b[i].qs[j];
+    }
+}
+
+static void dequant_q4_1(const hk_block_q4_1 *b, float *dst, int n) {
+    for (int i = 0; i < n / HK_QK; i++) {
+        const float d = hk_fp16_to_fp32(b[i].d);
+        const float m = hk_fp16_to_fp32(b[i].m);
+        for (int j = 0; j < HK_QK / 2; j++) {
+            dst[i * HK_QK + j] = d * (float)(b[i].qs[j] & 0x0F) + m;
+            dst[i * HK_QK + j + HK_QK / 2] = d * (float)(b[i].qs[j] >> 4) + m;
+        }
+    }
+}
+
+void hk_dequantize_row(int type, const void *src, float *dst, int n) {
+    switch (type) {
+    case HK_F32: memcpy(dst, src, (size_t)n * sizeof(float)); break;
+    case HK_F16: {
+        const uint16_t *h = (const uint16_t *)src;
+        for (int i = 0; i < n; i++) dst[i] = hk_fp16_to_fp32(h[i]);
+        break;
+    }
+    case HK_Q8_0: dequant_q8_0((const hk_block_q8_0 *)src, dst, n); break;
+    case HK_Q4_1: dequant_q4_1((const hk_block_q4_1 *)src, dst, n); break;
+    default: memset(dst, 0, (size_t)n * sizeof(float)); break;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integer block products
+
+#if defined(HK_X86)
+static inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// Sum of products of 32 int16 weights (two halves of 16) and 32 int16 activations, in 8 int32 lanes.
+static inline __m256i dot_i16(__m256i w0, __m256i w1, const int16_t *a) {
+    const __m256i a0 = _mm256_loadu_si256((const __m256i *)a);
+    const __m256i a1 = _mm256_loadu_si256((const __m256i *)(a + 16));
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(_mm256_setzero_si256(), w0, a0), w1, a1);
+#elif defined(__AVXVNNI__)
+    return _mm256_dpwssd_avx_epi32(_mm256_dpwssd_avx_epi32(_mm256_setzero_si256(), w0, a0), w1, a1);
+#else
+    return _mm256_add_epi32(_mm256_madd_epi16(w0, a0), _mm256_madd_epi16(w1, a1));
+#endif
+}
+
+// A Q4_1 block's 32 nibbles as int16: elements 0-15 (low nibbles) and 16-31 (high nibbles).
+static inline void unpack_q4(const uint8_t *qs, __m256i *w0, __m256i *w1) {
+    const __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    *w0 = _mm256_cvtepu8_epi16(_mm_and_si128(raw, mask));
+    *w1 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), mask));
+}
+
+static inline void unpack_q8(const int8_t *qs, __m256i *w0, __m256i *w1) {
+    *w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)qs));
+    *w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(qs + 16)));
+}
+#endif
+
+static float dot_q4_1(const hk_block_q4_1 *w, const hk_q8_act *a, int nb) {
+#if defined(HK_X86)
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float summ = 0.0f;
+    int i = 0;
+    for (; i + 1 < nb; i += 2) {
+        __m256i w0, w1, v0, v1;
+        unpack_q4(w[i].qs, &w0, &w1);
+        unpack_q4(w[i + 1].qs, &v0, &v1);
+        const __m256i p0 = dot_i16(w0, w1, a[i].qs);
+        const __m256i p1 = dot_i16(v0, v1, a[i + 1].qs);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(hk_fp16_to_fp32(w[i + 1].d) * a[i + 1].d), acc1);
+        summ += hk_fp16_to_fp32(w[i].m) * a[i].s + hk_fp16_to_fp32(w[i + 1].m) * a[i + 1].s;
+    }
+    for (; i < nb; i++) {
+        __m256i w0, w1;
+        unpack_q4(w[i].qs, &w0, &w1);
+        const __m256i p = dot_i16(w0, w1, a[i].qs);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
+        summ += hk_fp16_to_fp32(w[i].m) * a[i].s;
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1)) + summ;
+#else
+    float sum = 0.0f;
+    for (int i = 0; i < nb; i++) {
+        int isum = 0;
+        for (int j = 0; j < HK_QK / 2; j++) {
+            isum += (w[i].qs[j] & 0x0F) * a[i].qs[j] + (w[i].qs[j] >> 4) * a[i].qs[j + HK_QK / 2];
+        }
+        sum += hk_fp16_to_fp32(w[i].d) * a[i].d * (float)isum + hk_fp16_to_fp32(w[i].m) * a[i].s;
+    }
+    return sum;
+#endif
+}
+
+static float dot_q8_0(const hk_block_q8_0 *w, const hk_q8_act *a, int nb) {
+#if defined(HK_X86)
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 1 < nb; i += 2) {
+        __m256i w0, w1, v0, v1;
+        unpack_q8(w[i].qs, &w0, &w1);
+        unpack_q8(w[i + 1].qs, &v0, &v1);
+        const __m256i p0 = dot_i16(w0, w1, a[i].qs);
+        const __m256i p1 = dot_i16(v0, v1, a[i + 1].qs);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(hk_fp16_to_fp32(w[i + 1].d) * a[i + 1].d), acc1);
+    }
+    for (; i < nb; i++) {
+        __m256i w0, w1;
+        unpack_q8(w[i].qs, &w0, &w1);
+        const __m256i p0 = dot_i16(w0, w1, a[i].qs);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1));
+#else
+    float sum = 0.0f;
+    for (int i = 0; i < nb; i++) {
+        int isum = 0;
+        for (int j = 0; j < HK_QK; j++) isum += w[i].qs[j] * a[i].qs[j];
+        sum += hk_fp16_to_fp32(w[i].d) * a[i].d * (float)isum;
+    }
+    return sum;
+#endif
+}
+
+static float dot_f32(const float *w, const float *x, int n) {
+    float sum = 0.0f;
+    int i = 0;
+#if defined(HK_X86)
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), acc1);
+    }
+    sum = hsum256(_mm256_add_ps(acc0, acc1));
+#endif
+    for (; i < n; i++) sum += w[i] * x[i];
+    return sum;
+}
+
+static float dot_f16(const uint16_t *w, const float *x, int n) {
+    float sum = 0.0f;
+    int i = 0;
+#if defined(HK_X86)
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (; i + 16 <= n; i += 16) {
+        const __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i)));
+        const __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8)));
+        acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), acc0);
+        acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), acc1);
+    }
+    sum = hsum256(_mm256_add_ps(acc0, acc1));
+#endif
+    for (; i < n; i++) sum += hk_fp16_to_fp32(w[i]) * x[i];
+    return sum;
+}
+
+float hk_dot_row(int type, const void *row, const float *x, const hk_q8_act *xq, int n) {
+    switch (type) {
+    case HK_F32: return dot_f32((const float *)row, x, n);
+    case HK_F16: return dot_f16((const uint16_t *)row, x, n);
+    case HK_Q8_0: return dot_q8_0((const hk_block_q8_0 *)row, xq, n / HK_QK);
+    case HK_Q4_1: return dot_q4_1((const hk_block_q4_1 *)row, xq, n / HK_QK);
+    default: return 0.0f;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products. Several tokens share each unpacked weight block (prefill), so a weight row is
+// read from memory once per call rather than once per token.
+
+#if defined(HK_X86)
+#define HK_TILE 4
+// One weight row against four tokens: each block is unpacked once and used four times.
+static void rows_x4(int type, const void *row, const hk_q8_act *a0, const hk_q8_act *a1,
+                    const hk_q8_act *a2, const hk_q8_act *a3, int nb, float out[4]) {
+    __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps();
+    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    const hk_block_q4_1 *w4 = (const hk_block_q4_1 *)row;
+    const hk_block_q8_0 *w8 = (const hk_block_q8_0 *)row;
+    for (int i = 0; i < nb; i++) {
+        __m256i w0, w1;
+        float d;
+        if (type == HK_Q4_1) {
+            unpack_q4(w4[i].qs, &w0, &w1);
+            d = hk_fp16_to_fp32(w4[i].d);
+            const float m = hk_fp16_to_fp32(w4[i].m);
+            m0 += m * a0[i].s; m1 += m * a1[i].s; m2 += m * a2[i].s; m3 += m * a3[i].s;
+        } else {
+            unpack_q8(w8[i].qs, &w0, &w1);
+            d = hk_fp16_to_fp32(w8[i].d);
+        }
+        c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a0[i].qs)), _mm256_set1_ps(d * a0[i].d), c0);
+        c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a1[i].qs)), _mm256_set1_ps(d * a1[i].d), c1);
+        c2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a2[i].qs)), _mm256_set1_ps(d * a2[i].d), c2);
+        c3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a3[i].qs)), _mm256_set1_ps(d * a3[i].d), c3);
+    }
+    out[0] = hsum256(c0) + m0; out[1] = hsum256(c1) + m1; out[2] = hsum256(c2) + m2; out[3] = hsum256(c3) + m3;
+}
+#endif
+
+void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
+               const float *x, const hk_q8_act *xq, int ntok, float *out, int out_stride) {
+    const int nb = n / HK_QK;
+    const char *base = (const char *)w;
+    for (int r = r0; r < r1; r++) {
+        const void *row = base + (size_t)r * row_bytes;
+        int t = 0;
+#if defined(HK_X86)
+        if (type == HK_Q4_1 || type == HK_Q8_0) {
+            float o[4];
+            for (; t + HK_TILE <= ntok; t += HK_TILE) {
+                const hk_q8_act *a = xq + (size_t)t * nb;
+                rows_x4(type, row, a, a + nb, a + 2 * nb, a + 3 * nb, nb, o);
+                out[(size_t)t * out_stride + r] = o[0];
+                out[(size_t)(t + 1) * out_stride + r] = o[1];
+                out[(size_t)(t + 2) * out_stride + r] = o[2];
+                out[(size_t)(t + 3) * out_stride + r] = o[3];
+            }
+        }
+#endif
+        for (; t < ntok; t++) {
+            out[(size_t)t * out_stride + r] =
+                hk_dot_row(type, row, x ? x + (size_t)t * n : NULL, xq ? xq + (size_t)t * nb : NULL, n);
+        }
+    }
+}
+
+void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int32_t *rows, int nrows,
+                    const float *x, const hk_q8_act *xq, float *out) {
+    const char *base = (const char *)w;
+    for (int i = 0; i < nrows; i++) {
+        out[i] = hk_dot_row(type, base + (size_t)rows[i] * row_bytes, x, xq, n);
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `hark` command: the daemon and its tools.
+@main
+struct Hark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hark",
+        abstract: "Hark: an on-device smart-home voice command daemon.",
+        subcommands: [Generate.self, Bench.self])
+}

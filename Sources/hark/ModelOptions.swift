@@ -1,0 +1,31 @@
+import ArgumentParser
+import Inference
+
+/// The options every model-running subcommand shares.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Path to a Llama-family GGUF model (default: the model deploy/setup.sh installs).")
+    var model: String?
+
+    @Option(name: .long, help: "Threads for the matrix products.")
+    var threads: Int = 2
+
+    func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, got \(threads)") }
+    }
+
+    func resolvedModelPath() throws -> String {
+        if let model { return model }
+        guard let path = ModelLocator.defaultModelPath() else { throw ValidationError(ModelLocator.notFoundMessage()) }
+        return path
+    }
+
+    /// Loads the model, turning file problems into a one-line error that names the file.
+    func load() throws -> LanguageModel {
+        let path = try resolvedModelPath()
+        do {
+            return try LanguageModel(path: path)
+        } catch {
+            throw CleanExit.message("error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Inference
+import InferenceKernels
+import XCTest
+
+/// Dequantizers and dot kernels of every supported type against gguf-py's reference values.
+final class KernelTests: XCTestCase {
+    /// Rows of the real model: the first values exactly, the whole row through its sum.
+    func testDequantizeRealModelRows() throws {
+        let file = try GGUFFile(path: TestSupport.modelPath())
+        let reference = try XCTUnwrap(TestSupport.json("dequant_reference.json") as? [String: Any])
+        let cases = try XCTUnwrap(reference["dequant"] as? [[String: Any]])
+        var checkedTypes: Set<String> = []
+        for entry in cases {
+            let tensor = try file.require(try XCTUnwrap(entry["name"] as? String))
+            checkedTypes.insert(tensor.type.name)
+            for row in try XCTUnwrap(entry["rows"] as? [[String: Any]]) {
+                let index = try XCTUnwrap(row["row"] as? Int)
+                let values = dequantize(tensor, row: index)
+                let first = try XCTUnwrap(row["first"] as? [Double])
+                for (i, expected) in first.enumerated() {
+                    XCTAssertEqual(values[i], Float(expected), "\(tensor.name)[\(index)][\(i)]")
+                }
+                let sum = values.reduce(0.0) { $0 + Double($1) }
+                XCTAssertEqual(sum, try XCTUnwrap(row["sum"] as? Double), accuracy: 1e-4, "\(tensor.name)[\(index)] sum")
+            }
+        }
+        XCTAssertEqual(checkedTypes, ["Q4_1", "Q8_0", "F32"])
+    }
+
+    /// The synthetic matrices of every type: dequantized values and dot products.
+    func testDotProductsOfEveryType() throws {
+        let file = try GGUFFile(path: TestSupport.fixture("kernels.gguf").path)
+        let reference = try XCTUnwrap(TestSupport.json("kernels_reference.json") as? [String: Any])
+        let x = try XCTUnwrap(reference["x"] as? [Double]).map(Float.init)
+        let n = x.count
+        var blocks = [hk_q8_act](repeating: hk_q8_act(), count: n / 32)
+        hk_quantize_act(x, &blocks, Int32(n))
+        let matrices = try XCTUnwrap(reference["matrices"] as? [[String: Any]])
+        XCTAssertEqual(Set(matrices.compactMap { $0["type"] as? String }), ["F32", "F16", "Q8_0", "Q4_1"])
+        for entry in matrices {
+            let tensor = try file.require(try XCTUnwrap(entry["tensor"] as? String))
+            let expectedDots = try XCTUnwrap(entry["dot"] as? [Double])
+            let firsts = try XCTUnwrap(entry["first16"] as? [[Double]])
+            let quantizedInput = tensor.type == .q8_0 || tensor.type == .q4_1
+            var matmul = [Float](repeating: 0, count: tensor.rowCount)
+            hk_matmul(Int32(tensor.type.rawValue), tensor.data, tensor.rowBytes, Int32(n), 0, Int32(tensor.rowCount),
+                      x, blocks, 1, &matmul, 0)
+            for r in 0..<tensor.rowCount {
+                let row = dequantize(tensor, row: r)
+                for (i, expected) in firsts[r].enumerated() {
+                    XCTAssertEqual(row[i], Float(expected), "\(tensor.name)[\(r)][\(i)]")
+                }
+                let dot = hk_dot_row(Int32(tensor.type.rawValue), tensor.data + r * tensor.rowBytes, x, blocks, Int32(n))
+                XCTAssertEqual(matmul[r], dot, accuracy: abs(dot) * 1e-6 + 1e-6, "matmul and dot agree")
+                // Float inputs: only summation order differs. Int16 inputs: each activation is off by
+                // at most half a quantization step (amax/32767/2 per block), so the dot is off by at most
+                // sum |w_i| * step_i / 2; the test allows exactly that bound.
+                var bound: Double = Double(n) * 1e-6 * (abs(expectedDots[r]) + 1)
+                if quantizedInput {
+                    bound = 0
+                    for b in 0..<(n / 32) {
+                        let amax = x[(b * 32)..<(b * 32 + 32)].map(abs).max()!
+                        let rowBlockSum = row[(b * 32)..<(b * 32 + 32)].reduce(0) { $0 + abs(Double($1)) }
+                        bound += rowBlockSum * Double(amax) / 32767 / 2
+                    }
+                    bound += 1e-4
+                }
+                XCTAssertEqual(Double(dot), expectedDots[r], accuracy: bound, "\(tensor.name) row \(r)")
+            }
+        }
+    }
+
+    /// Several tokens at once (the prefill tiles) give the same products as one token at a time.
+    func testBatchedMatmulEqualsSingleTokenProducts() throws {
+        let file = try GGUFFile(path: TestSupport.modelPath())
+        for name in ["blk.3.ffn_down.weight", "token_embd.weight"] {
+            let tensor = try file.require(name)
+            let n = tensor.rowLength, rows = min(tensor.rowCount, 96), tokens = 7
+            var generator = SplitMix(seed: 42)
+            let x = (0..<(n * tokens)).map { _ in Float(generator.nextDouble() * 2 - 1) }
+            var blocks = [hk_q8_act](repeating: hk_q8_act(), count: n / 32 * tokens)
+            hk_quantize_act(x, &blocks, Int32(n * tokens))
+            var batched = [Float](repeating: 0, count: rows * tokens)
+            hk_matmul(Int32(tensor.type.rawValue), tensor.data, tensor.rowBytes, Int32(n), 0, Int32(rows), x, blocks,
+                      Int32(tokens), &batched, Int32(rows))
+            for t in 0..<tokens {
+                var single = [Float](repeating: 0, count: rows)
+                blocks.withUnsafeBufferPointer { b in
+                    hk_matmul(Int32(tensor.type.rawValue), tensor.data, tensor.rowBytes, Int32(n), 0, Int32(rows), nil,
+                              b.baseAddress! + t * n / 32, 1, &single, 0)
+                }
+                for r in 0..<rows {
+                    XCTAssertEqual(batched[t * rows + r], single[r], accuracy: abs(single[r]) * 1e-5 + 1e-5, "\(name) t\(t) r\(r)")
+                }
+            }
+        }
+    }
+
+    func testHalfPrecisionConversionRoundTrips() {
+        for value: Float in [0, -0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, .infinity] {
+            XCTAssertEqual(F16.toFloat(F16.fromFloat(value)), value)
+        }
+        XCTAssertEqual(F16.fromFloat(1), 0x3C00)
+        XCTAssertTrue(F16.toFloat(0x7E00).isNaN)
+    }
+
+    private func dequantize(_ tensor: GGUFTensor, row: Int) -> [Float] {
+        let n = tensor.rowLength
+        return [Float](unsafeUninitializedCapacity: n) { buffer, count in
+            hk_dequantize_row(Int32(tensor.type.rawValue), tensor.data + row * tensor.rowBytes, buffer.baseAddress, Int32(n))
+            count = n
+        }
+    }
+}
+
+/// A small deterministic generator for test inputs.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
