@@ -154,7 +154,7 @@ static inline void unpack_q8(const int8_t *qs, __m256i *w0, __m256i *w1) {
 static float dot_q4_1(const hk_block_q4_1 *w, const hk_q8_act *a, int nb) {
 #if defined(HK_X86)
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float summ = 0.0f;
+    __m128 summ = _mm_setzero_ps();
     int i = 0;
     for (; i + 1 < nb; i += 2) {
         __m256i w0, w1, v0, v1;
@@ -162,18 +162,28 @@ static float dot_q4_1(const hk_block_q4_1 *w, const hk_q8_act *a, int nb) {
         unpack_q4(w[i + 1].qs, &v0, &v1);
         const __m256i p0 = dot_i16(w0, w1, a[i].qs);
         const __m256i p1 = dot_i16(v0, v1, a[i + 1].qs);
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(hk_fp16_to_fp32(w[i + 1].d) * a[i + 1].d), acc1);
-        summ += hk_fp16_to_fp32(w[i].m) * a[i].s + hk_fp16_to_fp32(w[i + 1].m) * a[i + 1].s;
+        // (d0, m0, d1, m1) in one conversion, times the activations' (d0, s0, d1, s1)
+        int32_t dm0, dm1;
+        memcpy(&dm0, &w[i].d, 4);
+        memcpy(&dm1, &w[i + 1].d, 4);
+        const __m128 dmf = _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(dm0), dm1, 1));
+        const __m128 ads = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd((const double *)&a[i].d), (const double *)&a[i + 1].d));
+        const __m128 prod = _mm_mul_ps(dmf, ads);
+        summ = _mm_add_ps(summ, prod);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_broadcastss_ps(prod), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_broadcastss_ps(_mm_movehl_ps(prod, prod)), acc1);
     }
+    float tail = 0.0f;
     for (; i < nb; i++) {
         __m256i w0, w1;
         unpack_q4(w[i].qs, &w0, &w1);
         const __m256i p = dot_i16(w0, w1, a[i].qs);
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
-        summ += hk_fp16_to_fp32(w[i].m) * a[i].s;
+        tail += hk_fp16_to_fp32(w[i].m) * a[i].s;
     }
-    return hsum256(_mm256_add_ps(acc0, acc1)) + summ;
+    // lanes 1 and 3 of summ hold m*s
+    const __m128 ms = _mm_add_ps(summ, _mm_movehl_ps(summ, summ));
+    return hsum256(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_shuffle_ps(ms, ms, 1)) + tail;
 #else
     float sum = 0.0f;
     for (int i = 0; i < nb; i++) {
@@ -197,8 +207,11 @@ static float dot_q8_0(const hk_block_q8_0 *w, const hk_q8_act *a, int nb) {
         unpack_q8(w[i + 1].qs, &v0, &v1);
         const __m256i p0 = dot_i16(w0, w1, a[i].qs);
         const __m256i p1 = dot_i16(v0, v1, a[i + 1].qs);
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(hk_fp16_to_fp32(w[i].d) * a[i].d), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(hk_fp16_to_fp32(w[i + 1].d) * a[i + 1].d), acc1);
+        // both blocks' fp16 scales in one conversion, times the activations' scales
+        const __m128 d = _mm_cvtph_ps(_mm_insert_epi16(_mm_cvtsi32_si128(w[i].d), w[i + 1].d, 1));
+        const __m128 prod = _mm_mul_ps(d, _mm_setr_ps(a[i].d, a[i + 1].d, 0.0f, 0.0f));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_broadcastss_ps(prod), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_broadcastss_ps(_mm_movehdup_ps(prod)), acc1);
     }
     for (; i < nb; i++) {
         __m256i w0, w1;

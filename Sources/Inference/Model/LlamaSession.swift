@@ -165,22 +165,25 @@ public final class LlamaSession: @unchecked Sendable {
         position += n
     }
 
-    /// Several matrix products over the same input, in chunks of `rowsPerChunk` rows that the
-    /// pool's threads claim as they go.
+    /// Several matrix products over the same input, split into row chunks that the pool's
+    /// threads claim as they go: about four per thread, so that a thread the OS preempts holds
+    /// up little, and never under 16 rows, so that claiming costs little beside the work.
     private func multiply(_ jobs: [(WeightMatrix, UnsafeMutablePointer<Float>, Int)], input: MatmulInput, tokens: Int) {
-        let rowsPerChunk = pool.threadCount == 1 ? Int.max : 32
+        let totalRows = jobs.reduce(0) { $0 + $1.0.rows }
+        let threads = pool.threadCount
+        let rowsPerChunk = threads == 1 ? totalRows : max(16, totalRows / (threads * 4))
         var starts: [Int] = []  // first chunk of each job
         var total = 0
         for (matrix, _, _) in jobs {
             starts.append(total)
-            total += rowsPerChunk == Int.max ? 1 : (matrix.rows + rowsPerChunk - 1) / rowsPerChunk
+            total += (matrix.rows + rowsPerChunk - 1) / rowsPerChunk
         }
         pool.run(chunks: total) { _, chunk in
             var j = jobs.count - 1
             while starts[j] > chunk { j -= 1 }
             let (matrix, out, stride) = jobs[j]
-            let lower = rowsPerChunk == Int.max ? 0 : (chunk - starts[j]) * rowsPerChunk
-            let upper = rowsPerChunk == Int.max ? matrix.rows : min(matrix.rows, lower + rowsPerChunk)
+            let lower = (chunk - starts[j]) * rowsPerChunk
+            let upper = min(matrix.rows, lower + rowsPerChunk)
             matrix.multiply(rows: lower..<upper, input: input, tokens: tokens, out: out, outStride: stride)
         }
     }
@@ -193,6 +196,7 @@ public final class LlamaSession: @unchecked Sendable {
         let first = position
         let work = tokens * c.heads
         let capacity = cache.capacity
+        let (scores, q, att, cache) = (self.scores, self.q, self.att, self.cache)
         pool.parallelRanges(work) { thread, range in
             let threadScores = scores + thread * capacity
             for item in range {

@@ -19,9 +19,14 @@ import Darwin
 /// `run` must not be called concurrently from several threads; the engine owns one pool.
 public final class WorkerPool: @unchecked Sendable {
     public let threadCount: Int
+    // The counters live on separate cache lines: workers poll `generation` while chunks are
+    // claimed and finished, and sharing a line would make every claim a cross-core miss.
     private let generation = Atomic<Int>(0)
+    private let padding1 = CacheLinePadding()
     private let nextChunk = Atomic<Int>(Int.max / 2)
+    private let padding2 = CacheLinePadding()
     private let finishedChunks = Atomic<Int>(0)
+    private let padding3 = CacheLinePadding()
     private let stopping = Atomic<Bool>(false)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -67,13 +72,16 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(threadIndex, chunk)` for every chunk in `0..<chunks`, spread over the threads,
     /// and returns when all are done. `threadIndex` is in `0..<threadCount` (for per-thread scratch).
-    public func run(chunks: Int, _ body: (Int, Int) -> Void) {
+    /// The closure is escaping because a worker may release its copy a moment after the job
+    /// is done; nothing it captures is touched after `run` returns.
+    public func run(chunks: Int, _ body: @escaping (Int, Int) -> Void) {
         guard chunks > 0 else { return }
         if threadCount == 1 || chunks == 1 {
             for chunk in 0..<chunks { body(0, chunk) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
+        do {
+            let escapable = body
             job = escapable
             chunkCount = chunks
             finishedChunks.store(0, ordering: .sequentiallyConsistent)
@@ -102,7 +110,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Splits `0..<count` into chunks of about `granularity` (at least 4 per thread so that a
     /// preempted thread's share is small) and runs `body(threadIndex, range)` on each.
-    public func parallelRanges(_ count: Int, granularity: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+    public func parallelRanges(_ count: Int, granularity: Int = 1, _ body: @escaping (Int, Range<Int>) -> Void) {
         guard count > 0 else { return }
         let unit = max(granularity, 1)
         let units = (count + unit - 1) / unit
@@ -160,12 +168,16 @@ public final class WorkerPool: @unchecked Sendable {
 }
 
 extension WorkerPool {
-    /// Calls the current job; its copy of the closure is released before this returns, that is
-    /// before the chunk is counted as finished and `run` may end the closure's lifetime.
+    /// Calls the current job (kept out of line so that the caller's loop stays small).
     @inline(never)
     fileprivate func runJob(index: Int, chunk: Int) {
         job?(index, chunk)
     }
+}
+
+/// 120 bytes of nothing, to keep neighbouring stored properties on different cache lines.
+private struct CacheLinePadding {
+    let bytes: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 }
 
 private final class WorkerStart {
