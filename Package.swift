@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "hark", targets: ["hark"]),
         .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "Grammar", targets: ["Grammar"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,11 @@ let package = Package(
             name: "Inference",
             dependencies: ["InferenceKernels"],
             swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "Grammar",
+            dependencies: ["Inference"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "hark",
@@ -35,6 +41,11 @@ let package = Package(
             name: "InferenceTests",
             dependencies: ["Inference", "InferenceKernels"],
             resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "GrammarTests",
+            dependencies: ["Grammar", "Inference"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
