@@ -13,9 +13,11 @@ let package = Package(
         .executable(name: "hark", targets: ["hark"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Grammar", targets: ["Grammar"]),
+        .library(name: "Intents", targets: ["Intents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "InferenceKernels", cSettings: kernelFlags),
@@ -26,13 +28,21 @@ let package = Package(
         ),
         .target(
             name: "Grammar",
-            dependencies: ["Inference"],
+            dependencies: ["Inference", "Intents"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "Intents",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            resources: [.copy("Catalog")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "hark",
             dependencies: [
                 "Inference",
+                "Grammar",
+                "Intents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -45,7 +55,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GrammarTests",
-            dependencies: ["Grammar", "Inference"],
+            dependencies: ["Grammar", "Inference", "Intents"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "IntentsTests",
+            dependencies: ["Intents"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

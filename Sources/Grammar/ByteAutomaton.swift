@@ -74,9 +74,10 @@ private struct NFA {
 
     mutating func compile(_ expression: GrammarExpression, from start: Int, to end: Int) {
         switch expression {
-        case .literal(let text):
+        case .literal, .bytes:
             var current = start
-            let bytes = Array(text.utf8)
+            let bytes: [UInt8]
+            if case .literal(let text) = expression { bytes = Array(text.utf8) } else if case .bytes(let raw) = expression { bytes = raw } else { bytes = [] }
             if bytes.isEmpty { epsilon[start].append(end); return }
             for (i, byte) in bytes.enumerated() {
                 let next = i == bytes.count - 1 ? end : newState()

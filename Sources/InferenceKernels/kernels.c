@@ -341,3 +341,59 @@ void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int3
         out[i] = hk_dot_row(type, base + (size_t)rows[i] * row_bytes, x, xq, n);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attention
+
+void hk_attention_head(const float *q, const float *keys, const float *values, int span, int head_dim,
+                       int stride, float scale, float *scores, float *out) {
+    float maximum = -INFINITY;
+    for (int j = 0; j < span; j++) {
+        const float s = dot_f32(q, keys + (size_t)j * stride, head_dim) * scale;
+        scores[j] = s;
+        maximum = s > maximum ? s : maximum;
+    }
+    float sum = 0.0f;
+    for (int j = 0; j < span; j++) {
+        const float e = expf(scores[j] - maximum);
+        scores[j] = e;
+        sum += e;
+    }
+    const float inverse = 1.0f / sum;
+    int i = 0;
+#if defined(HK_X86)
+    if (head_dim == 64) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        __m256 a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps(), a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
+        for (int j = 0; j < span; j++) {
+            const float *v = values + (size_t)j * stride;
+            const __m256 w = _mm256_set1_ps(scores[j]);
+            a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v), a0);
+            a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8), a1);
+            a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 16), a2);
+            a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 24), a3);
+            a4 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 32), a4);
+            a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 40), a5);
+            a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 48), a6);
+            a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 56), a7);
+        }
+        const __m256 s = _mm256_set1_ps(inverse);
+        _mm256_storeu_ps(out, _mm256_mul_ps(a0, s));
+        _mm256_storeu_ps(out + 8, _mm256_mul_ps(a1, s));
+        _mm256_storeu_ps(out + 16, _mm256_mul_ps(a2, s));
+        _mm256_storeu_ps(out + 24, _mm256_mul_ps(a3, s));
+        _mm256_storeu_ps(out + 32, _mm256_mul_ps(a4, s));
+        _mm256_storeu_ps(out + 40, _mm256_mul_ps(a5, s));
+        _mm256_storeu_ps(out + 48, _mm256_mul_ps(a6, s));
+        _mm256_storeu_ps(out + 56, _mm256_mul_ps(a7, s));
+        return;
+    }
+#endif
+    for (i = 0; i < head_dim; i++) out[i] = 0.0f;
+    for (int j = 0; j < span; j++) {
+        const float *v = values + (size_t)j * stride;
+        const float w = scores[j];
+        for (i = 0; i < head_dim; i++) out[i] += w * v[i];
+    }
+    for (i = 0; i < head_dim; i++) out[i] *= inverse;
+}

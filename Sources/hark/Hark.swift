@@ -6,5 +6,5 @@ struct Hark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hark",
         abstract: "Hark: an on-device smart-home voice command daemon.",
-        subcommands: [Generate.self, Bench.self])
+        subcommands: [Parse.self, Eval.self, Check.self, Generate.self, Bench.self])
 }

@@ -204,17 +204,10 @@ public final class LlamaSession: @unchecked Sendable {
                 let kvHead = h / group
                 let span = first + t + 1
                 let query = q + t * d + h * headDim
-                for j in 0..<span {
-                    threadScores[j] = Primitives.dot(query, cache.key(layer: layer, position: j) + kvHead * headDim, count: headDim) * scale
-                }
-                Primitives.softmax(threadScores, count: span)
                 let out = att + t * d + h * headDim
-                out.update(repeating: 0, count: headDim)
-                for j in 0..<span {
-                    let weight = threadScores[j]
-                    let value = cache.value(layer: layer, position: j) + kvHead * headDim
-                    for i in 0..<headDim { out[i] += weight * value[i] }
-                }
+                hk_attention_head(query, cache.key(layer: layer, position: 0) + kvHead * headDim,
+                                  cache.value(layer: layer, position: 0) + kvHead * headDim, Int32(span), Int32(headDim),
+                                  Int32(cache.kvDim), scale, threadScores, out)
             }
         }
     }

@@ -58,6 +58,12 @@ void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
 void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int32_t *rows, int nrows,
                     const float *x, const hk_q8_act *xq, float *out);
 
+/// Attention of one query head over `span` cached positions: scores = K q * scale, softmax,
+/// out = sum_j scores[j] V[j]. `keys` and `values` point at this head's slice of position 0;
+/// successive positions are `stride` floats apart. `scores` is scratch of `span` floats.
+void hk_attention_head(const float *q, const float *keys, const float *values, int span, int head_dim,
+                       int stride, float scale, float *scores, float *out);
+
 /// One step of a short spin-wait. On x86 this is only a compiler barrier, not PAUSE: under
 /// KVM (this project's machines are virtual) PAUSE loops trigger pause-loop exits that
 /// deschedule the spinning vCPU; measured here, 2-thread decoding fell from 61 to 33 tok/s with

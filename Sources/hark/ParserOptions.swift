@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Grammar
+import Inference
+import Intents
+
+/// Options shared by the subcommands that parse commands: the home configuration and the parser.
+struct ParserOptions: ParsableArguments {
+    @Option(name: .long, help: "The home configuration (registry) YAML.")
+    var config: String
+
+    @Option(name: .long, help: "An extra intent catalog directory (repeatable).")
+    var catalog: [String] = []
+
+    @Option(name: .long, help: "Below this confidence a command is 'not understood'.")
+    var threshold = 0.3
+
+    @Option(name: .long, help: "Worked examples in the prompt (for a model without the intent adapter).")
+    var examples = 8
+
+    /// Loads the configuration, printing every problem with its file and line on failure.
+    func loadHome() throws -> HomeConfiguration {
+        do {
+            return try HomeConfiguration.load(configFile: URL(fileURLWithPath: config),
+                                              extraCatalogDirectories: catalog.map { URL(fileURLWithPath: $0) })
+        } catch {
+            for problem in error.items { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            throw ExitCode(1)
+        }
+    }
+
+    func makeParser(model: ModelOptions, home: HomeConfiguration) throws -> IntentParser {
+        var options = IntentParser.Options()
+        options.threads = model.threads
+        options.confidenceThreshold = threshold
+        options.examples = examples
+        return try IntentParser(language: try model.load(), catalog: home.catalog, registry: home.registry, options: options)
+    }
+}
+
+extension ParseResult {
+    /// The Action JSON line (DESIGN.md section 3) for this result; "not a command" and
+    /// "not understood" are the intent `none` with no devices.
+    func actionJSON(id: String, source: ActionSource = .text) -> String {
+        let ms: StageTimings = ["parse": Int(timings.totalMs.rounded())]
+        let siteName = site ?? ""
+        if let resolved {
+            return resolved.action(id: id, text: text, confidence: confidence, source: source, ms: ms, site: siteName).jsonLine
+        }
+        return Action(id: id, site: siteName, text: text, intent: Catalog.noneIntent, slots: SlotValues(), devices: [],
+                      confidence: confidence, source: source, ms: ms).jsonLine
+    }
+}
+
+/// A short random id for actions (16 hex digits).
+func newActionID() -> String {
+    String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
