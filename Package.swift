@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Grammar", targets: ["Grammar"]),
         .library(name: "Intents", targets: ["Intents"]),
+        .library(name: "MQTT", targets: ["MQTT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,12 +38,19 @@ let package = Package(
             resources: [.copy("Catalog")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "hark",
             dependencies: [
                 "Inference",
                 "Grammar",
                 "Intents",
+                "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -61,6 +69,11 @@ let package = Package(
         .testTarget(
             name: "IntentsTests",
             dependencies: ["Intents"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: ["MQTT"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
