@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
         let path = try options.resolvedModelPath()
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let language = try options.load()
+        let language = try options.load(adapter: options.adapter != nil)
         let session = language.session(threads: options.threads, contextCapacity: promptTokens + decodeTokens + 8)
         let loadMs = (clock.now - loadStart).milliseconds
         let rssAfterLoad = ProcessMemory.residentBytes() ?? 0

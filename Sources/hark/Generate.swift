@@ -21,7 +21,7 @@ struct Generate: ParsableCommand {
     var prompt: String
 
     func run() throws {
-        let language = try options.load()
+        let language = try options.load(adapter: options.adapter != nil)
         let text = chat ? LanguageModel.chatPrompt(system: system, user: prompt) : prompt
         let ids = language.tokenizer.encode(text)
         let session = language.session(threads: options.threads, contextCapacity: min(2048, ids.count + maxTokens + 1))

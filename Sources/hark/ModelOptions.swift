@@ -6,6 +6,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Path to a Llama-family GGUF model (default: the model deploy/setup.sh installs).")
     var model: String?
 
+    @Option(name: .long, help: "LoRA adapter GGUF, or 'none' (default: the intent adapter, if installed).")
+    var adapter: String?
+
     @Option(name: .long, help: "Threads for the matrix products.")
     var threads: Int = 2
 
@@ -19,11 +22,17 @@ struct ModelOptions: ParsableArguments {
         return path
     }
 
+    /// The adapter to apply: `--adapter`, else the default intent adapter if installed.
+    func resolvedAdapterPath() -> String? {
+        if let adapter { return adapter == "none" ? nil : adapter }
+        return ModelLocator.defaultAdapterPath()
+    }
+
     /// Loads the model, turning file problems into a one-line error that names the file.
-    func load() throws -> LanguageModel {
+    func load(adapter useAdapter: Bool = true) throws -> LanguageModel {
         let path = try resolvedModelPath()
         do {
-            return try LanguageModel(path: path)
+            return try LanguageModel(path: path, adapterPath: useAdapter ? resolvedAdapterPath() : nil)
         } catch {
             throw CleanExit.message("error: \(error)")
         }

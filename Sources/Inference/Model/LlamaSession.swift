@@ -21,6 +21,8 @@ public enum LogitRequest: Sendable {
 /// A batch of tokens (prefill) goes through each matrix together, so each weight is read once.
 public final class LlamaSession: @unchecked Sendable {
     public let model: LlamaModel
+    /// The low-rank adapter applied to every adapted matrix product, if any.
+    public let adapter: LoRAAdapter?
     public let cache: KVCache
     public let pool: WorkerPool
     /// The number of positions already in the cache.
@@ -34,9 +36,12 @@ public final class LlamaSession: @unchecked Sendable {
     private let actD: ActivationBlocks
     private let actFF: ActivationBlocks
     private var logitBuffer: [Float]
+    private let loraHidden: UnsafeMutablePointer<Float>  // A x, [tokens][rank]
+    private let loraOut: UnsafeMutablePointer<Float>     // B (A x), [tokens][out]
 
-    public init(model: LlamaModel, threads: Int = 1, contextCapacity: Int? = nil, maxBatch: Int = 64) {
+    public init(model: LlamaModel, adapter: LoRAAdapter? = nil, threads: Int = 1, contextCapacity: Int? = nil, maxBatch: Int = 64) {
         self.model = model
+        self.adapter = adapter
         let c = model.config
         let capacity = min(contextCapacity ?? 2048, c.contextLength)
         cache = KVCache(layers: c.blocks, kvDim: c.kvDim, capacity: capacity)
@@ -61,10 +66,13 @@ public final class LlamaSession: @unchecked Sendable {
         actD = ActivationBlocks(width: c.embedding, tokens: maxBatch)
         actFF = ActivationBlocks(width: c.feedForward, tokens: maxBatch)
         logitBuffer = []
+        let maxRank = adapter?.layers.flatMap { $0.values.map(\.rank) }.max() ?? 0
+        loraHidden = buffer(max(1, maxBatch * maxRank))
+        loraOut = buffer(adapter == nil ? 1 : maxBatch * max(c.feedForward, c.embedding))
     }
 
     deinit {
-        for p in [x, xn, q, k, v, att, tmp, gate, up, scores] { p.deallocate() }
+        for p in [x, xn, q, k, v, att, tmp, gate, up, scores, loraHidden, loraOut] { p.deallocate() }
     }
 
     /// Forgets positions from `newPosition` on (e.g. back to the end of a cached system prompt).
@@ -139,6 +147,7 @@ public final class LlamaSession: @unchecked Sendable {
             actD.quantize(xn, tokens: n)
             let normed = MatmulInput(floats: xn, blocks: actD.pointer)
             multiply([(w.query, q, d), (w.key, k, kvDim), (w.value, v, kvDim)], input: normed, tokens: n)
+            applyAdapter(layer: l, [(.query, q, d), (.key, k, kvDim), (.value, v, kvDim)], input: xn, tokens: n)
             for t in 0..<n {
                 let pos = position + t
                 rope.apply(q + t * d, heads: c.heads, headDim: c.headDim, position: pos)
@@ -149,6 +158,7 @@ public final class LlamaSession: @unchecked Sendable {
             attention(layer: l, tokens: n)
             actD.quantize(att, tokens: n)
             multiply([(w.attentionOutput, tmp, d)], input: MatmulInput(floats: att, blocks: actD.pointer), tokens: n)
+            applyAdapter(layer: l, [(.output, tmp, d)], input: att, tokens: n)
             Primitives.add(x, tmp, count: n * d)
 
             // Feed-forward
@@ -157,9 +167,11 @@ public final class LlamaSession: @unchecked Sendable {
             }
             actD.quantize(xn, tokens: n)
             multiply([(w.gate, gate, ff), (w.up, up, ff)], input: MatmulInput(floats: xn, blocks: actD.pointer), tokens: n)
+            applyAdapter(layer: l, [(.gate, gate, ff), (.up, up, ff)], input: xn, tokens: n)
             Primitives.swiGLU(gate: gate, up: up, count: n * ff)
             actFF.quantize(gate, tokens: n)
             multiply([(w.down, tmp, d)], input: MatmulInput(floats: gate, blocks: actFF.pointer), tokens: n)
+            applyAdapter(layer: l, [(.down, tmp, d)], input: gate, tokens: n)
             Primitives.add(x, tmp, count: n * d)
         }
         position += n
@@ -185,6 +197,32 @@ public final class LlamaSession: @unchecked Sendable {
             let lower = (chunk - starts[j]) * rowsPerChunk
             let upper = min(matrix.rows, lower + rowsPerChunk)
             matrix.multiply(rows: lower..<upper, input: input, tokens: tokens, out: out, outStride: stride)
+        }
+    }
+
+    /// Adds each adapted matrix's low-rank term, alpha/r * B (A x), to its output `out`
+    /// (`tokens` rows of `stride` floats) for the float input `input`.
+    private func applyAdapter(layer: Int, _ targets: [(LoRAAdapter.Target, UnsafeMutablePointer<Float>, Int)],
+                              input: UnsafeMutablePointer<Float>, tokens: Int) {
+        guard let adapter else { return }
+        let pairs = adapter.layers[layer]
+        for (target, out, stride) in targets {
+            guard let pair = pairs[target] else { continue }
+            let rank = pair.rank
+            let hidden = loraHidden, delta = loraOut
+            let floats = MatmulInput(floats: input, blocks: actD.pointer)
+            // A x: rank rows, small enough for one thread.
+            pair.a.multiply(rows: 0..<rank, input: floats, tokens: tokens, out: hidden, outStride: rank)
+            let scale = adapter.scale(pair)
+            let rows = pair.b.rows
+            pool.parallelRanges(rows, granularity: 64) { _, range in
+                pair.b.multiply(rows: range, input: MatmulInput(floats: hidden, blocks: floats.blocks), tokens: tokens,
+                                out: delta, outStride: rows)
+                for t in 0..<tokens {
+                    let o = out + t * stride, dlt = delta + t * rows
+                    for r in range { o[r] += scale * dlt[r] }
+                }
+            }
         }
     }
 

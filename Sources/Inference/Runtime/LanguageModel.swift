@@ -3,19 +3,27 @@
 public final class LanguageModel: Sendable {
     public let model: LlamaModel
     public let tokenizer: BPETokenizer
+    /// The low-rank adapter every session applies (nil: the base model).
+    public let adapter: LoRAAdapter?
 
-    public init(path: String) throws(GGUFError) {
+    /// Loads the model at `path` and, if given, the LoRA adapter at `adapterPath`.
+    public init(path: String, adapterPath: String? = nil) throws(GGUFError) {
         let file = try GGUFFile(path: path)
         tokenizer = try BPETokenizer(gguf: file)
         model = try LlamaModel(file: file)
         guard tokenizer.vocabularySize == model.config.vocabulary else {
             throw .vocabularyMismatch(path: path, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens, the model \(model.config.vocabulary)")
         }
+        if let adapterPath {
+            adapter = try LoRAAdapter(path: adapterPath, model: model)
+        } else {
+            adapter = nil
+        }
     }
 
     /// A new inference session (its own KV cache and threads).
     public func session(threads: Int, contextCapacity: Int? = nil) -> LlamaSession {
-        LlamaSession(model: model, threads: threads, contextCapacity: contextCapacity)
+        LlamaSession(model: model, adapter: adapter, threads: threads, contextCapacity: contextCapacity)
     }
 
     /// The ChatML prompt SmolLM2-Instruct was tuned on (`tokenizer.chat_template` in the GGUF):

@@ -32,6 +32,28 @@ public enum ModelLocator {
         return nil
     }
 
+    public static let defaultAdapterFileName = "hark-intents.lora.gguf"
+
+    /// The intent adapter used by default: `$HARK_ADAPTER` (`none` disables it), then
+    /// `intents/adapter/` of the source tree the running binary was built in (found from the
+    /// executable's path, `.build/<config>/hark`), then `<data dir>/hark/adapters/` as for the model.
+    /// Nil when none exists: the base model runs alone.
+    public static func defaultAdapterPath(executable: String = CommandLine.arguments.first ?? "") -> String? {
+        if let explicit = environment("HARK_ADAPTER"), !explicit.isEmpty { return explicit == "none" ? nil : explicit }
+        var candidates: [String] = []
+        if executable.contains("/") {
+            var parts = executable.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            // .../<repo>/.build/<config>/hark -> .../<repo>
+            for _ in 0..<3 where !parts.isEmpty { parts.removeLast() }
+            let root = parts.joined(separator: "/")
+            candidates.append((root.isEmpty && executable.hasPrefix("/") ? "" : root) + "/intents/adapter/" + defaultAdapterFileName)
+        }
+        for directory in searchDirectories() {
+            candidates.append(directory.replacingSuffix("/models", with: "/adapters") + "/" + defaultAdapterFileName)
+        }
+        return candidates.first { access($0, R_OK) == 0 }
+    }
+
     /// A message for when no model was found, naming every place looked at.
     public static func notFoundMessage() -> String {
         "no model found: set HARK_MODEL or pass --model PATH, or run deploy/setup.sh to install "
@@ -40,5 +62,11 @@ public enum ModelLocator {
 
     static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
+    }
+}
+
+extension String {
+    func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
     }
 }

@@ -1,0 +1,84 @@
+/// A low-rank adapter for a `LlamaModel`, read from a GGUF file in llama.cpp's LoRA convention:
+/// `adapter.type` = `lora`, `adapter.lora.alpha`, and per adapted matrix the tensors
+/// `blk.N.<name>.weight.lora_a` (GGML shape [in, r]) and `...lora_b` ([r, out]), F32 or F16.
+/// The engine adds `alpha / r * B (A x)` to the matrix product: the quantized base weights are
+/// never modified (re-quantizing a merged model to Q4_1 erases the tuning, DESIGN.md section 4).
+public final class LoRAAdapter: Sendable {
+    /// One adapted matrix: A is r x in, B is out x r.
+    public struct Pair: Sendable {
+        public let a: WeightMatrix
+        public let b: WeightMatrix
+        public var rank: Int { a.rows }
+    }
+
+    /// Matrices of a transformer block an adapter may change, by their GGUF tensor names.
+    public enum Target: String, Sendable, CaseIterable {
+        case query = "attn_q", key = "attn_k", value = "attn_v", output = "attn_output"
+        case gate = "ffn_gate", up = "ffn_up", down = "ffn_down"
+    }
+
+    public let file: GGUFFile
+    public let alpha: Float
+    /// `layers[i][target]`: the pair for that matrix, if adapted.
+    public let layers: [[Target: Pair]]
+
+    public convenience init(path: String, model: LlamaModel) throws(GGUFError) {
+        try self.init(file: GGUFFile(path: path), model: model)
+    }
+
+    public init(file: GGUFFile, model: LlamaModel) throws(GGUFError) {
+        self.file = file
+        let path = file.path
+        guard file.metadata["adapter.type"]?.string == "lora" else {
+            throw .malformed(path: path, reason: "not a LoRA adapter (metadata adapter.type is not 'lora')")
+        }
+        if let arch = file.metadata["general.architecture"]?.string, arch != model.config.architecture {
+            throw .unsupportedArchitecture(path: path, architecture: arch)
+        }
+        guard let alpha = file.metadata["adapter.lora.alpha"]?.double else {
+            throw .missingMetadata(path: path, key: "adapter.lora.alpha")
+        }
+        self.alpha = Float(alpha)
+        let c = model.config
+        var layers: [[Target: Pair]] = []
+        var found = 0
+        for i in 0..<c.blocks {
+            var pairs: [Target: Pair] = [:]
+            for target in Target.allCases {
+                let name = "blk.\(i).\(target.rawValue).weight"
+                guard let a = file.tensor(name + ".lora_a") else {
+                    if file.tensor(name + ".lora_b") != nil { throw .missingTensor(path: path, tensor: name + ".lora_a") }
+                    continue
+                }
+                guard let b = file.tensor(name + ".lora_b") else { throw .missingTensor(path: path, tensor: name + ".lora_b") }
+                let (inputs, outputs) = Self.shape(of: target, config: c)
+                guard a.shape.count == 2, b.shape.count == 2 else {
+                    throw .tensorShape(path: path, tensor: a.name, expected: [inputs, 0], found: a.shape)
+                }
+                let rank = a.shape[1]
+                for tensor in [a, b] where tensor.type != .f32 && tensor.type != .f16 {
+                    throw .unsupportedTensorType(path: path, tensor: tensor.name, type: tensor.type.name)
+                }
+                pairs[target] = Pair(a: try WeightMatrix(a, columns: inputs, rows: rank, path: path),
+                                     b: try WeightMatrix(b, columns: rank, rows: outputs, path: path))
+                found += 1
+            }
+            layers.append(pairs)
+        }
+        guard found > 0 else { throw .malformed(path: path, reason: "the adapter has no lora_a/lora_b tensors") }
+        self.layers = layers
+    }
+
+    /// The scale `alpha / r` of one pair.
+    public func scale(_ pair: Pair) -> Float { alpha / Float(pair.rank) }
+
+    /// (inputs, outputs) of a block matrix.
+    static func shape(of target: Target, config c: LlamaConfig) -> (Int, Int) {
+        switch target {
+        case .query, .output: return (c.embedding, c.embedding)
+        case .key, .value: return (c.embedding, c.kvDim)
+        case .gate, .up: return (c.embedding, c.feedForward)
+        case .down: return (c.feedForward, c.embedding)
+        }
+    }
+}
