@@ -6,6 +6,14 @@ import PackageDescription
 // test suite runs the same code paths as the daemon.
 let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno"])]
 
+// The engine and the decoder run optimised in debug builds too: tests through the real model
+// would otherwise take minutes, and they should exercise the code as it runs in the daemon.
+let hotSwiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "Hark",
     platforms: [.macOS(.v14)],
@@ -25,12 +33,12 @@ let package = Package(
         .target(
             name: "Inference",
             dependencies: ["InferenceKernels"],
-            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: hotSwiftSettings
         ),
         .target(
             name: "Grammar",
             dependencies: ["Inference", "Intents"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: hotSwiftSettings
         ),
         .target(
             name: "Intents",
@@ -44,6 +52,11 @@ let package = Package(
             dependencies: ["CMosquitto"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "Hub",
+            dependencies: ["Intents", "Grammar", "MQTT", .product(name: "Yams", package: "Yams")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "hark",
             dependencies: [
@@ -51,6 +64,7 @@ let package = Package(
                 "Grammar",
                 "Intents",
                 "MQTT",
+                "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -69,6 +83,11 @@ let package = Package(
         .testTarget(
             name: "IntentsTests",
             dependencies: ["Intents"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "HubTests",
+            dependencies: ["Hub", "Intents", "Grammar", "Inference", "MQTT"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

@@ -51,6 +51,8 @@ public final class IntentParser: @unchecked Sendable {
         /// Worked examples in the prompt (for the base model; the tuned adapter needs none).
         public var examples = 0
         public var contextCapacity = 2048
+        /// Sites whose prompt prefix is kept (each about 14 MB for a 300-token prefix).
+        public var cachedSites = 4
         public init() {}
     }
 
@@ -63,8 +65,12 @@ public final class IntentParser: @unchecked Sendable {
     private let session: LlamaSession
     private let endToken: Int32
     private var grammars: [String: CompiledGrammar] = [:]
+    /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
     private var prefixLength = 0
+    /// Computed prefixes of recently used sites (most recent last), so that commands from a
+    /// few sites (Hermes satellites) do not recompute a prefix each time they alternate.
+    private var prefixSnapshots: [(site: String?, snapshot: KVSnapshot)] = []
 
     public init(language: LanguageModel, catalog: Catalog, registry: Registry, options: Options = Options()) throws {
         guard let end = language.tokenizer.tokenID("<|im_end|>") else {
@@ -143,6 +149,14 @@ public final class IntentParser: @unchecked Sendable {
 
     private func loadPrefix(site: String?) throws {
         if let cachedSite, cachedSite == site { return }
+        if let index = prefixSnapshots.firstIndex(where: { $0.site == site }) {
+            let entry = prefixSnapshots.remove(at: index)
+            prefixSnapshots.append(entry)
+            session.restore(entry.snapshot)
+            prefixLength = entry.snapshot.count
+            cachedSite = .some(site)
+            return
+        }
         let examples = options.examples > 0
             ? ParserPrompt.sampleExamples(catalog: catalog, registry: registry, site: site, count: options.examples) : []
         let prompt = ParserPrompt(catalog: catalog, registry: registry, examples: examples)
@@ -151,6 +165,10 @@ public final class IntentParser: @unchecked Sendable {
         _ = try session.forward(tokens, logits: .none)
         prefixLength = tokens.count
         cachedSite = .some(site)
+        if options.cachedSites > 0 {
+            if prefixSnapshots.count >= options.cachedSites { prefixSnapshots.removeFirst() }
+            prefixSnapshots.append((site, session.cache.snapshot(count: prefixLength)))
+        }
     }
 }
 

@@ -6,8 +6,12 @@ import Intents
 ///
 ///     <|im_start|>system\n{instructions}\n{registry}<|im_end|>\n      ← prefix: KV cached per site
 ///     [few-shot turns]                                                ← base model only
-///     <|im_start|>user\n{command}<|im_end|>\n<|im_start|>assistant\n  ← per command
+///     <|im_start|>user\n                                               ← prefix too (the same for every command)
+///     {command}<|im_end|>\n<|im_start|>assistant\n                     ← per command
 ///     {canonical action}<|im_end|>                                    ← the output
+///
+/// `prefix(site:) + userTurn(command)` is the whole prompt; where it is split only decides
+/// what the KV cache holds.
 public struct ParserPrompt: Sendable {
     public let catalog: Catalog
     public let registry: Registry
@@ -32,21 +36,23 @@ public struct ParserPrompt: Sendable {
         text += PromptText.registry(registry, site: site)
         text += "<|im_end|>\n"
         for example in examples {
-            text += Self.userTurn(example.command) + example.action + "<|im_end|>\n"
+            text += Self.turnOpening + Self.userTurn(example.command) + example.action + "<|im_end|>\n"
         }
-        return text
+        return text + Self.turnOpening
     }
+
+    /// Opens the user's turn; the last text of the prefix.
+    public static let turnOpening = "<|im_start|>user\n"
 
     /// The per-command part, ending where the model's answer begins.
     public static func userTurn(_ command: String) -> String {
-        "<|im_start|>user\n\(command)<|im_end|>\n<|im_start|>assistant\n"
+        "\(command)<|im_end|>\n<|im_start|>assistant\n"
     }
 
     /// Token ids of the per-command part. The command itself is tokenized as plain text, so
     /// chat markup typed into a command cannot open or close a turn.
     public static func userTurnTokens(_ command: String, tokenizer: BPETokenizer) -> [Int32] {
-        tokenizer.encode("<|im_start|>user\n") + tokenizer.encode(command, parseSpecial: false)
-            + tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n")
+        tokenizer.encode(command, parseSpecial: false) + tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n")
     }
 
     /// A handful of worked examples drawn from the catalog's templates on the registry itself,

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import Grammar
+import Hub
 import Inference
+import Intents
 
 /// `hark bench`: load time, prefill and decode speed, and memory, measured the same way each
 /// run so that `bench/compare_llamacpp.py` can set them beside llama.cpp's.
@@ -25,6 +28,15 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Print the prompt's token ids as JSON and exit (for the llama.cpp comparison).")
     var printPromptIds = false
 
+    @Option(name: .long, help: "With a home configuration: also measure per-command parse latency (warm) and the grammar's mask cost.")
+    var config: String?
+
+    @Option(name: .long, help: "Commands for the parse measurement, one per line (default: bench/commands.txt).")
+    var commands = "bench/commands.txt"
+
+    @Flag(name: .long, help: "Measure text-in to device-command-out over MQTT (the configured broker) with a table parser.")
+    var mqtt = false
+
     /// A fixed English prompt; its first `promptTokens` tokens are the benchmark prompt.
     static let promptText = """
         The smart home hub sits on a shelf in the hallway. Every morning it turns on the kitchen \
@@ -34,6 +46,10 @@ struct Bench: ParsableCommand {
         """
 
     func run() throws {
+        if let config {
+            if mqtt { return try benchMQTT(config: config) }
+            return try benchParse(config: config)
+        }
         let path = try options.resolvedModelPath()
         let clock = ContinuousClock()
         let loadStart = clock.now
@@ -98,6 +114,81 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// Per-command latency of the intent parser on the committed command set, warm (every
+    /// command once to warm up, then `repeats` rounds), and the grammar's mask lookup cost.
+    private func benchParse(config: String) throws {
+        let home = try HomeConfiguration.load(configFile: URL(fileURLWithPath: config))
+        guard let text = FileManager.default.contents(atPath: commands) else { throw ValidationError("\(commands): cannot read") }
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        var parserOptions = IntentParser.Options()
+        parserOptions.threads = options.threads
+        parserOptions.examples = options.resolvedAdapterPath() == nil ? 8 : 0
+        let language = try options.load(adapter: true)
+        let parser = try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: parserOptions)
+        let clock = ContinuousClock()
+        let prepareStart = clock.now
+        try parser.prepare()
+        let prepareMs = (clock.now - prepareStart).milliseconds
+        for line in lines { _ = try parser.parse(line) }
+        var latencies: [Double] = [], maskMs = 0.0, tokens = 0, calls = 0, forced = 0
+        for _ in 0..<max(1, repeats) {
+            for line in lines {
+                let result = try parser.parse(line)
+                latencies.append(result.timings.totalMs)
+                maskMs += result.timings.maskMs
+                tokens += result.timings.outputTokens
+                calls += result.timings.modelCalls
+                forced += result.timings.forcedTokens
+            }
+        }
+        let sorted = latencies.sorted()
+        let p95 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))]
+        let result: [String: Any] = [
+            "threads": options.threads, "commands": lines.count, "rounds": repeats,
+            "adapter": language.adapter?.file.path ?? "none",
+            "prepare_ms": prepareMs,
+            "parse_ms_median": median(latencies), "parse_ms_p95": p95,
+            "model_calls_per_command": Double(calls) / Double(latencies.count),
+            "output_tokens_per_command": Double(tokens) / Double(latencies.count),
+            "forced_tokens_per_command": Double(forced) / Double(latencies.count),
+            "mask_us_per_token": tokens == 0 ? 0 : maskMs * 1000 / Double(tokens),
+            "peak_rss_mb": Double(ProcessMemory.peakResidentBytes() ?? 0) / 1_048_576,
+        ]
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "parse        median %.1f ms, p95 %.1f ms over %d commands x %d rounds (threads %d, adapter %@)",
+                         median(latencies), p95, lines.count, repeats, options.threads, result["adapter"] as! String))
+            print(String(format: "per command  %.1f model calls, %.1f output tokens (%.1f forced by the grammar)",
+                         result["model_calls_per_command"] as! Double, result["output_tokens_per_command"] as! Double,
+                         result["forced_tokens_per_command"] as! Double))
+            print(String(format: "masks        %.2f us per output token (cached per grammar state)", result["mask_us_per_token"] as! Double))
+            print(String(format: "prepare      %.0f ms (grammar, masks of every state, prompt prefix KV)", prepareMs))
+        }
+    }
+
+    /// Text in over MQTT to device command out, with a deterministic table parser so that the
+    /// figure is the daemon's own overhead; `hark bench --config` gives the parser's time.
+    private func benchMQTT(config: String) throws {
+        let url = URL(fileURLWithPath: config)
+        let home = try HomeConfiguration.load(configFile: url)
+        let daemon = try DaemonConfiguration.load(configFile: url, registry: home.registry)
+        let box = ResultBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                box.set(.success(try await RoundTripBenchmark.run(configuration: daemon, catalog: home.catalog, registry: home.registry, count: 1000)))
+            } catch {
+                box.set(.failure(error))
+            }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        print(try box.get())
+    }
+
     private func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
@@ -107,4 +198,12 @@ struct Bench: ParsableCommand {
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
     var milliseconds: Double { seconds * 1000 }
+}
+
+/// Carries the benchmark's result out of its task.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<RoundTripBenchmark.Report, Error>?
+    func set(_ result: Result<RoundTripBenchmark.Report, Error>) { lock.lock(); value = result; lock.unlock() }
+    func get() throws -> RoundTripBenchmark.Report { lock.lock(); defer { lock.unlock() }; return try value!.get() }
 }

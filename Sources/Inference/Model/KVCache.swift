@@ -28,4 +28,42 @@ public final class KVCache: @unchecked Sendable {
     @inline(__always) func value(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
         values + (layer * capacity + position) * kvDim
     }
+
+    /// A copy of positions `0..<count` of every layer, to restore later with `restore(_:)`.
+    public func snapshot(count: Int) -> KVSnapshot {
+        precondition(count <= capacity, "snapshot of \(count) positions in a cache of \(capacity)")
+        var keyCopy = [Float](repeating: 0, count: layers * count * kvDim)
+        var valueCopy = keyCopy
+        keyCopy.withUnsafeMutableBufferPointer { k in
+            valueCopy.withUnsafeMutableBufferPointer { v in
+                for layer in 0..<layers {
+                    (k.baseAddress! + layer * count * kvDim).update(from: key(layer: layer, position: 0), count: count * kvDim)
+                    (v.baseAddress! + layer * count * kvDim).update(from: value(layer: layer, position: 0), count: count * kvDim)
+                }
+            }
+        }
+        return KVSnapshot(count: count, keys: keyCopy, values: valueCopy)
+    }
+
+    /// Puts a snapshot's positions back at the start of the cache.
+    public func restore(_ snapshot: KVSnapshot) {
+        let count = snapshot.count
+        snapshot.keys.withUnsafeBufferPointer { k in
+            snapshot.values.withUnsafeBufferPointer { v in
+                for layer in 0..<layers {
+                    key(layer: layer, position: 0).update(from: k.baseAddress! + layer * count * kvDim, count: count * kvDim)
+                    value(layer: layer, position: 0).update(from: v.baseAddress! + layer * count * kvDim, count: count * kvDim)
+                }
+            }
+        }
+    }
+}
+
+/// Keys and values of a cache's first `count` positions (a computed prompt prefix).
+public struct KVSnapshot: Sendable {
+    public let count: Int
+    let keys: [Float]
+    let values: [Float]
+    /// Memory held, in bytes.
+    public var byteCount: Int { (keys.count + values.count) * MemoryLayout<Float>.size }
 }

@@ -75,6 +75,13 @@ public final class LlamaSession: @unchecked Sendable {
         for p in [x, xn, q, k, v, att, tmp, gate, up, scores, loraHidden, loraOut] { p.deallocate() }
     }
 
+    /// Replaces the cache's first positions with `snapshot` and continues after them.
+    public func restore(_ snapshot: KVSnapshot) {
+        precondition(snapshot.count <= cache.capacity, "snapshot larger than the cache")
+        cache.restore(snapshot)
+        position = snapshot.count
+    }
+
     /// Forgets positions from `newPosition` on (e.g. back to the end of a cached system prompt).
     public func rewind(to newPosition: Int) {
         precondition(newPosition >= 0 && newPosition <= position, "cannot rewind to \(newPosition) from \(position)")

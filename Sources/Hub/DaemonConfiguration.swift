@@ -1,0 +1,339 @@
+import Foundation
+import Intents
+import MQTT
+import Yams
+
+/// The daemon's part of the config file: the `mqtt`, `hermes`, `parser` and `logging` sections.
+/// (`site`, `areas`, `devices`, `scenes` and `catalog` are the registry, read by
+/// `HomeConfiguration.load`; `audio`, `speech` and `model` belong to other stages.)
+///
+/// `load`/`parse` report every problem at once as `Diagnostics`, each naming the file, line,
+/// column and field (`deploy/hark.yaml:97:9: mqtt.port: 70000 is not in 1...65535`).
+public struct DaemonConfiguration: Sendable, Equatable {
+    public var mqtt: MQTTSettings
+    public var hermes: HermesSettings
+    public var parser: ParserSettings
+    public var logging: LoggingSettings
+
+    public init(mqtt: MQTTSettings = MQTTSettings(), hermes: HermesSettings = HermesSettings(),
+                parser: ParserSettings = ParserSettings(), logging: LoggingSettings = LoggingSettings()) {
+        self.mqtt = mqtt
+        self.hermes = hermes
+        self.parser = parser
+        self.logging = logging
+    }
+
+    /// The sections this type reads; the registry loader skips them (`Registry.daemonKeys`).
+    public static let sections = ["mqtt", "hermes", "parser", "logging"]
+
+    /// Reads `configFile`. With `registry`, Hermes site mappings must name its areas and
+    /// `mqtt.homeassistant` entries must name entities its devices use.
+    public static func load(configFile: URL, registry: Registry? = nil) throws(Diagnostics) -> DaemonConfiguration {
+        let file = configFile.path
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw Diagnostics([Diagnostic(SourceLocation(file: file, line: 1, column: 1), path: "", message: "cannot read configuration file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostics([Diagnostic(SourceLocation(file: file, line: 1, column: 1), path: "", message: "configuration file is not UTF-8")])
+        }
+        return try parse(yaml: text, file: file, registry: registry)
+    }
+
+    /// Parses the daemon sections of a whole config document; other top-level keys are ignored
+    /// here (the registry loader reports unknown ones).
+    public static func parse(yaml: String, file: String, registry: Registry? = nil) throws(Diagnostics) -> DaemonConfiguration {
+        var reader = ConfigReader(file: file)
+        var configuration = DaemonConfiguration()
+        guard let root = reader.compose(yaml) else {
+            if reader.diagnostics.isEmpty { return configuration }
+            throw Diagnostics(reader.diagnostics)
+        }
+        if let top = reader.mapping(root, "") {
+            for (keyNode, value) in top {
+                switch keyNode.scalar?.string {
+                case "mqtt": configuration.mqtt = readMQTT(value, &reader, registry: registry)
+                case "hermes": configuration.hermes = readHermes(value, &reader, registry: registry)
+                case "parser": configuration.parser = readParser(value, &reader)
+                case "logging": configuration.logging = readLogging(value, &reader)
+                default: continue
+                }
+            }
+        }
+        if !reader.diagnostics.isEmpty { throw Diagnostics(reader.diagnostics) }
+        return configuration
+    }
+}
+
+/// How Hark reaches the broker and the devices behind it.
+public struct MQTTSettings: Sendable, Equatable {
+    /// Broker address, client id, credentials, TLS, keepalive, session, outbox.
+    public var connection: MQTTConfiguration
+    public var adapters: AdapterSettings
+    /// Commands waiting for the parser; beyond this an input is rejected with an error on
+    /// `hark/<site>/error` (never dropped silently).
+    public var inputQueueLimit: Int
+    /// Input payloads larger than this are rejected unread (DESIGN.md: 4 KB).
+    public var inputPayloadLimit: Int
+
+    public init(connection: MQTTConfiguration = MQTTConfiguration(host: "localhost"), adapters: AdapterSettings = AdapterSettings(),
+                inputQueueLimit: Int = 256, inputPayloadLimit: Int = 4096) {
+        self.connection = connection
+        self.adapters = adapters
+        self.inputQueueLimit = inputQueueLimit
+        self.inputPayloadLimit = inputPayloadLimit
+    }
+}
+
+/// Device-side conventions the adapters need.
+public struct AdapterSettings: Sendable, Equatable {
+    /// Zigbee2MQTT's base topic (`<base>/<friendly_name>/set`).
+    public var zigbee2mqttBase: String
+    /// Prefix of the default Home Assistant topics (`<base>/<domain>/<object_id>/set`).
+    public var homeAssistantBase: String
+    /// Per-entity topic overrides, keyed by entity id (`light.kitchen_counter`).
+    public var homeAssistantEntities: [String: HomeAssistantTopics]
+    /// Percent added or removed by brightness_up/down when the command names no step.
+    public var brightnessStep: Int
+    /// Percent added or removed by volume_up/down when the command names no step.
+    public var volumeStep: Int
+
+    public init(zigbee2mqttBase: String = "zigbee2mqtt", homeAssistantBase: String = "homeassistant",
+                homeAssistantEntities: [String: HomeAssistantTopics] = [:], brightnessStep: Int = 10, volumeStep: Int = 10) {
+        self.zigbee2mqttBase = zigbee2mqttBase
+        self.homeAssistantBase = homeAssistantBase
+        self.homeAssistantEntities = homeAssistantEntities
+        self.brightnessStep = brightnessStep
+        self.volumeStep = volumeStep
+    }
+}
+
+/// The MQTT topics of one Home Assistant entity, as configured in Home Assistant's MQTT
+/// integration. Each nil topic takes its default under `<base>/<domain>/<object_id>/`.
+public struct HomeAssistantTopics: Sendable, Equatable {
+    /// Default `…/set`: JSON light schema, switch/lock/cover/fan/media payloads.
+    public var commandTopic: String?
+    /// Default `…/state`: what the adapter follows for state queries and relative commands.
+    public var stateTopic: String?
+    /// Default `…/position/set`: cover position 0–100.
+    public var positionTopic: String?
+    /// Default `…/temperature/set`: climate target temperature.
+    public var temperatureCommandTopic: String?
+    /// Default `…/mode/set`: climate mode (`heat`/`off`) for turn_on/turn_off.
+    public var modeCommandTopic: String?
+    /// Default `…/preset_mode/set`: fan speed (`low`/`medium`/`high`).
+    public var presetModeCommandTopic: String?
+    /// Default `…/volume/set`: media volume 0–100.
+    public var volumeCommandTopic: String?
+
+    public init(commandTopic: String? = nil, stateTopic: String? = nil, positionTopic: String? = nil,
+                temperatureCommandTopic: String? = nil, modeCommandTopic: String? = nil,
+                presetModeCommandTopic: String? = nil, volumeCommandTopic: String? = nil) {
+        self.commandTopic = commandTopic
+        self.stateTopic = stateTopic
+        self.positionTopic = positionTopic
+        self.temperatureCommandTopic = temperatureCommandTopic
+        self.modeCommandTopic = modeCommandTopic
+        self.presetModeCommandTopic = presetModeCommandTopic
+        self.volumeCommandTopic = volumeCommandTopic
+    }
+
+    static let keys = ["command_topic", "state_topic", "position_topic", "temperature_command_topic", "mode_command_topic",
+                       "preset_mode_command_topic", "volume_command_topic"]
+}
+
+/// The Rhasspy 2.5 Hermes bridge (`hermes/nlu/query` in, `hermes/intent/<name>` out).
+public struct HermesSettings: Sendable, Equatable {
+    public var enabled: Bool
+    /// The Hermes siteId of this hub: queries from it act at the registry's site.
+    public var siteID: String?
+    /// Satellites: Hermes siteId → area id. A query whose siteId is an area id acts there too.
+    public var sites: [String: String]
+
+    public init(enabled: Bool = true, siteID: String? = nil, sites: [String: String] = [:]) {
+        self.enabled = enabled
+        self.siteID = siteID
+        self.sites = sites
+    }
+}
+
+/// Parser policy (the model itself is configured under `model:`).
+public struct ParserSettings: Sendable, Equatable {
+    /// Below this confidence a command is "not understood", never a guess on a device.
+    public var confidenceThreshold: Double
+
+    public init(confidenceThreshold: Double = 0.5) { self.confidenceThreshold = confidenceThreshold }
+}
+
+public struct LoggingSettings: Sendable, Equatable {
+    public var level: HubLogger.Level
+    public init(level: HubLogger.Level = .info) { self.level = level }
+}
+
+// MARK: - Section readers
+
+extension DaemonConfiguration {
+    static let mqttKeys = ["host", "port", "client_id", "keepalive", "username", "password_file", "tls", "persistent_session",
+                           "outbox_limit", "input_queue", "zigbee2mqtt_base", "homeassistant_base", "homeassistant",
+                           "brightness_step", "volume_step"]
+
+    private static func readMQTT(_ node: Node, _ reader: inout ConfigReader, registry: Registry?) -> MQTTSettings {
+        var settings = MQTTSettings()
+        guard let mapping = reader.mapping(node, "mqtt") else { return settings }
+        var connection = settings.connection
+        var username: String?
+        var passwordFile: String?, passwordNode: Node?
+        for (key, keyNode, value) in reader.entries(mapping, "mqtt", allowed: mqttKeys) {
+            let path = "mqtt.\(key)"
+            switch key {
+            case "host": if let s = reader.string(value, path) { connection.host = s }
+            case "port": if let v = reader.int(value, path, in: 1...65_535) { connection.port = v }
+            case "client_id":
+                if let s = reader.string(value, path) {
+                    if s.utf8.count > 65_535 { reader.error(value, path, "is longer than 65535 bytes") } else { connection.clientID = s }
+                }
+            case "keepalive": if let v = reader.int(value, path, in: 5...65_535) { connection.keepAliveSeconds = v }
+            case "username": username = reader.string(value, path)
+            case "password_file": passwordFile = reader.string(value, path); passwordNode = value
+            case "tls": connection.tls = readTLS(value, &reader)
+            case "persistent_session": if let b = reader.bool(value, path) { connection.cleanSession = !b }
+            case "outbox_limit": if let v = reader.int(value, path, in: 1...60_000) { connection.outboxLimit = v }
+            case "input_queue": if let v = reader.int(value, path, in: 1...100_000) { settings.inputQueueLimit = v }
+            case "zigbee2mqtt_base": if let s = reader.topic(value, path) { settings.adapters.zigbee2mqttBase = s }
+            case "homeassistant_base": if let s = reader.topic(value, path) { settings.adapters.homeAssistantBase = s }
+            case "homeassistant": settings.adapters.homeAssistantEntities = readHomeAssistant(value, &reader, registry: registry)
+            case "brightness_step": if let v = reader.int(value, path, in: 1...100) { settings.adapters.brightnessStep = v }
+            case "volume_step": if let v = reader.int(value, path, in: 1...100) { settings.adapters.volumeStep = v }
+            default: reader.error(keyNode, path, "unhandled key")
+            }
+        }
+        if let passwordFile {
+            if let username {
+                connection.credentials = .init(username: username, password: .file(passwordFile))
+            } else {
+                reader.error(passwordNode, "mqtt.password_file", "needs 'username' as well")
+            }
+        } else if let username {
+            connection.credentials = .init(username: username)
+        }
+        // The client checks the combination too; anything it rejects is reported at `mqtt:`.
+        do { try connection.validate() } catch {
+            reader.error(node, "mqtt", "\(error)")
+        }
+        settings.connection = connection
+        return settings
+    }
+
+    private static func readTLS(_ node: Node, _ reader: inout ConfigReader) -> MQTTConfiguration.TLS? {
+        guard let mapping = reader.mapping(node, "mqtt.tls") else { return nil }
+        var ca: String?, cert: String?, key: String?, insecure = false
+        for (name, _, value) in reader.entries(mapping, "mqtt.tls", allowed: ["ca_file", "cert_file", "key_file", "insecure"]) {
+            let path = "mqtt.tls.\(name)"
+            switch name {
+            case "ca_file": ca = reader.string(value, path)
+            case "cert_file": cert = reader.string(value, path)
+            case "key_file": key = reader.string(value, path)
+            default: insecure = reader.bool(value, path) ?? false
+            }
+        }
+        guard let ca else {
+            reader.error(node, "mqtt.tls.ca_file", "missing required key 'ca_file'")
+            return nil
+        }
+        if (cert == nil) != (key == nil) {
+            reader.error(node, "mqtt.tls", "cert_file and key_file must be given together")
+            return nil
+        }
+        return .init(caFile: ca, certificateFile: cert, keyFile: key, insecure: insecure)
+    }
+
+    private static func readHomeAssistant(_ node: Node, _ reader: inout ConfigReader, registry: Registry?) -> [String: HomeAssistantTopics] {
+        guard let mapping = reader.mapping(node, "mqtt.homeassistant") else { return [:] }
+        var out: [String: HomeAssistantTopics] = [:]
+        let known = Set(registry?.devices.compactMap { d -> String? in
+            if case let .homeAssistant(entity) = d.adapter { return entity } else { return nil }
+        } ?? [])
+        for (keyNode, value) in mapping {
+            guard let entity = keyNode.scalar?.string, !entity.isEmpty else {
+                reader.error(keyNode, "mqtt.homeassistant", "keys must be Home Assistant entity ids")
+                continue
+            }
+            let path = "mqtt.homeassistant.\(entity)"
+            if registry != nil, !known.contains(entity) {
+                var message = "no device uses Home Assistant entity '\(entity)'"
+                if let hint = ConfigReader.suggestion(for: entity, among: known.sorted()) { message += " (did you mean '\(hint)'?)" }
+                reader.error(keyNode, path, message)
+                continue
+            }
+            guard let entries = reader.mapping(value, path) else { continue }
+            var topics = HomeAssistantTopics()
+            for (key, _, topicNode) in reader.entries(entries, path, allowed: HomeAssistantTopics.keys) {
+                let topic = reader.topic(topicNode, "\(path).\(key)")
+                switch key {
+                case "command_topic": topics.commandTopic = topic
+                case "state_topic": topics.stateTopic = topic
+                case "position_topic": topics.positionTopic = topic
+                case "temperature_command_topic": topics.temperatureCommandTopic = topic
+                case "mode_command_topic": topics.modeCommandTopic = topic
+                case "preset_mode_command_topic": topics.presetModeCommandTopic = topic
+                default: topics.volumeCommandTopic = topic
+                }
+            }
+            out[entity] = topics
+        }
+        return out
+    }
+
+    private static func readHermes(_ node: Node, _ reader: inout ConfigReader, registry: Registry?) -> HermesSettings {
+        var settings = HermesSettings()
+        guard let mapping = reader.mapping(node, "hermes") else { return settings }
+        for (key, _, value) in reader.entries(mapping, "hermes", allowed: ["enabled", "site_id", "sites"]) {
+            let path = "hermes.\(key)"
+            switch key {
+            case "enabled": if let b = reader.bool(value, path) { settings.enabled = b }
+            case "site_id": settings.siteID = reader.string(value, path)
+            default:
+                guard let sites = reader.mapping(value, path) else { continue }
+                for (siteNode, areaNode) in sites {
+                    guard let site = siteNode.scalar?.string, !site.isEmpty else {
+                        reader.error(siteNode, path, "keys must be Hermes siteIds")
+                        continue
+                    }
+                    guard let area = reader.string(areaNode, "\(path).\(site)") else { continue }
+                    if let registry, registry.area(id: area) == nil {
+                        reader.error(areaNode, "\(path).\(site)",
+                                     "unknown area '\(area)' (known: \(registry.areas.map(\.id).joined(separator: ", ")))")
+                        continue
+                    }
+                    settings.sites[site] = area
+                }
+            }
+        }
+        return settings
+    }
+
+    private static func readParser(_ node: Node, _ reader: inout ConfigReader) -> ParserSettings {
+        var settings = ParserSettings()
+        guard let mapping = reader.mapping(node, "parser") else { return settings }
+        for (_, _, value) in reader.entries(mapping, "parser", allowed: ["confidence_threshold"]) {
+            if let v = reader.number(value, "parser.confidence_threshold", in: 0...1) { settings.confidenceThreshold = v }
+        }
+        return settings
+    }
+
+    private static func readLogging(_ node: Node, _ reader: inout ConfigReader) -> LoggingSettings {
+        var settings = LoggingSettings()
+        guard let mapping = reader.mapping(node, "logging") else { return settings }
+        for (_, _, value) in reader.entries(mapping, "logging", allowed: ["level"]) {
+            guard let s = reader.string(value, "logging.level") else { continue }
+            if let level = HubLogger.Level(rawValue: s) {
+                settings.level = level
+            } else {
+                let names = HubLogger.Level.allCases.map(\.rawValue)
+                var message = "unknown level '\(s)'"
+                if let hint = ConfigReader.suggestion(for: s, among: names) { message += " (did you mean '\(hint)'?)" }
+                reader.error(value, "logging.level", message + " (expected one of: \(names.joined(separator: ", ")))")
+            }
+        }
+        return settings
+    }
+}

@@ -1,0 +1,51 @@
+import Intents
+import Synchronization
+
+/// The last known state of every registry device, fed by the messages on their state topics.
+///
+/// Bounded by construction: one `DeviceState` per registry device, whose raw fields are replaced
+/// key by key (a device that invents new keys forever is capped at `maximumRawFields`).
+public final class DeviceStateStore: Sendable {
+    /// Topic → the devices whose state it carries (usually one).
+    private let routes: [String: [Device]]
+    private let adapters: AdapterSet
+    private let states = Mutex<[String: DeviceState]>([:])
+    static let maximumRawFields = 64
+
+    public init(registry: Registry, adapters: AdapterSet) {
+        var routes: [String: [Device]] = [:]
+        for device in registry.devices {
+            for topic in adapters.adapter(for: device.adapter).stateTopics(for: device) {
+                routes[topic, default: []].append(device)
+            }
+        }
+        self.routes = routes
+        self.adapters = adapters
+    }
+
+    /// Every state topic to subscribe to, sorted.
+    public var topics: [String] { routes.keys.sorted() }
+
+    public func isStateTopic(_ topic: String) -> Bool { routes[topic] != nil }
+
+    /// Applies a message on a state topic; returns the ids of the devices whose state changed.
+    @discardableResult
+    public func apply(topic: String, payload: [UInt8]) -> [String] {
+        guard let devices = routes[topic] else { return [] }
+        var changed: [String] = []
+        for device in devices {
+            let adapter = adapters.adapter(for: device.adapter)
+            states.withLock { all in
+                let current = all[device.id] ?? DeviceState()
+                guard var next = adapter.updating(current, topic: topic, payload: payload, device: device), next != current else { return }
+                if next.raw.count > Self.maximumRawFields { next.raw.removeFirst(next.raw.count - Self.maximumRawFields) }
+                all[device.id] = next
+                changed.append(device.id)
+            }
+        }
+        return changed
+    }
+
+    /// The device's last known state; nil when nothing has been received from it.
+    public func state(of deviceID: String) -> DeviceState? { states.withLock { $0[deviceID] } }
+}

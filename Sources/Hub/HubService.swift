@@ -1,0 +1,517 @@
+import Foundation
+import Intents
+import MQTT
+import Synchronization
+
+/// A command from a local stage (the speech pipeline) rather than MQTT.
+public struct HubCommand: Sendable {
+    /// The caller's id, used as the action id; nil: a new UUID.
+    public var id: String?
+    public var text: String
+    /// The area id the command was heard at.
+    public var site: String
+    public var source: ActionSource
+    /// Earlier stages' timings (`asr`), carried into the action's `ms`.
+    public var timings: StageTimings
+    /// Named in errors (`speech`).
+    public var origin: String
+
+    public init(id: String? = nil, text: String, site: String, source: ActionSource = .speech, timings: StageTimings = StageTimings(),
+                origin: String = "speech") {
+        self.id = id
+        self.text = text
+        self.site = site
+        self.source = source
+        self.timings = timings
+        self.origin = origin
+    }
+}
+
+/// Counters since the service started.
+public struct HubStatistics: Sendable, Equatable {
+    /// Commands received (text topics, Hermes queries, `submit`), rejected ones included.
+    public var inputs = 0
+    /// Messages on device state topics.
+    public var stateUpdates = 0
+    /// Actions performed or answered.
+    public var actions = 0
+    /// Inputs answered with an error (bad input, not understood, cannot perform, queue full).
+    public var rejected = 0
+    /// QoS 1 redeliveries (same topic, id and payload as a recent input) ignored.
+    public var duplicates = 0
+    /// Commands waiting for the parser now, and the most that ever waited.
+    public var queued = 0
+    public var maxQueued = 0
+    /// Publishes that could not even be queued (outbox full, client stopped); logged once a second.
+    public var publishFailures = 0
+    /// Messages the MQTT client dropped because the hub's reader fell `incomingBufferLimit`
+    /// behind (the reader only validates and enqueues, so this should stay 0).
+    public var droppedByClient = 0
+}
+
+public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
+    case alreadyStarted
+    case notReady(seconds: Double)
+
+    public var description: String {
+        switch self {
+        case .alreadyStarted: return "the hub service was already started; make a new one"
+        case let .notReady(seconds): return "the hub did not connect and subscribe within \(seconds) s"
+        }
+    }
+}
+
+/// The daemon's MQTT side: reads commands from `hark/<site>/text` and `hermes/nlu/query`, parses
+/// them one at a time, routes the actions to devices, answers state queries from the devices'
+/// state topics, and reports every rejected input on `hark/<site>/error`.
+///
+/// Flow control: the MQTT reader only validates (size, UTF-8, JSON, site) and enqueues; a single
+/// worker parses and routes. The queue holds at most `mqtt.input_queue` commands (256); an input
+/// arriving when it is full gets an error at once. So memory stays bounded under a flood and every
+/// input gets an action or an error, never silence. (Payloads are bounded by the broker: set
+/// mosquitto's `max_packet_size`, since the client receives whole messages before Hark sees them.)
+///
+/// Duplicates: QoS 1 delivers at least once. An input that carries an id (`{"text","id"}`, a
+/// Hermes query's `id`) and repeats a recent one (same topic, id and payload; last 4096 kept) is a
+/// redelivery and is ignored; the same id with a different payload is an error. Plain-text inputs
+/// carry no id and cannot be told apart from a repeated command.
+///
+/// Lifecycle: `run()` connects, subscribes and serves until its task is cancelled; then it stops
+/// taking input, answers commands still queued with a "shutting down" error, publishes `offline`
+/// and drains the QoS 1 outbox.
+public final class HubService: Sendable {
+    public let configuration: DaemonConfiguration
+    public let catalog: Catalog
+    public let registry: Registry
+    public let router: ActionRouter
+    public let states: DeviceStateStore
+    private let parser: any CommandParser
+    private let logger: HubLogger
+    private let runState = Mutex(RunState())
+    private let counters = Mutex(HubStatistics())
+    private let lastFailureLog = Mutex<ContinuousClock.Instant?>(nil)
+
+    private struct RunState {
+        var started = false
+        var ready = false
+        var stopping = false
+        var client: MQTTClient?
+        var sink: AsyncStream<Job>.Continuation?
+        var recent = RecentInputs(capacity: 4096)
+    }
+
+    public init(configuration: DaemonConfiguration, catalog: Catalog, registry: Registry, parser: any CommandParser,
+                logger: HubLogger = .standardError(level: .info)) {
+        self.configuration = configuration
+        self.catalog = catalog
+        self.registry = registry
+        self.parser = parser
+        self.logger = logger
+        let adapters = AdapterSet(settings: configuration.mqtt.adapters)
+        states = DeviceStateStore(registry: registry, adapters: adapters)
+        router = ActionRouter(catalog: catalog, registry: registry, settings: configuration.mqtt.adapters, states: states)
+    }
+
+    public convenience init(configuration: DaemonConfiguration, home: HomeConfiguration, parser: any CommandParser,
+                            logger: HubLogger = .standardError(level: .info)) {
+        self.init(configuration: configuration, catalog: home.catalog, registry: home.registry, parser: parser, logger: logger)
+    }
+
+    public var statistics: HubStatistics {
+        var s = counters.withLock { $0 }
+        s.queued = max(s.queued, 0)  // the worker may count a job taken before the reader counts it queued
+        s.droppedByClient = runState.withLock { $0.client?.statistics.droppedIncoming } ?? s.droppedByClient
+        return s
+    }
+
+    /// True once connected and subscribed.
+    public var isReady: Bool { runState.withLock { $0.ready && ($0.client?.isConnected ?? false) } }
+
+    /// The topics the hub subscribes to: text commands, Hermes queries (when enabled), and every
+    /// device state topic.
+    public var subscriptions: [String] {
+        [HarkTopic.textFilter] + (configuration.hermes.enabled ? [Hermes.queryTopic] : []) + states.topics
+    }
+
+    /// Waits until `run()` has connected and subscribed (for tests and benchmarks).
+    public func waitUntilReady(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !isReady {
+            guard ContinuousClock.now < deadline else { throw HubError.notReady(seconds: Double(timeout.components.seconds)) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    // MARK: - Running
+
+    /// Serves until the calling task is cancelled. Throws for an unusable MQTT configuration or a
+    /// subscription the broker refuses; a broker that is down is waited for (and reconnected to).
+    public func run() async throws {
+        let client = try MQTTClient(configuration: configuration.mqtt.connection)
+        let (jobs, sink) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(configuration.mqtt.inputQueueLimit))
+        try runState.withLock { s in
+            guard !s.started else { throw HubError.alreadyStarted }
+            s.started = true
+            s.client = client
+            s.sink = sink
+        }
+        let events = Task { await self.log(events: client.events) }
+        do {
+            try client.start()
+            // Subscribing while connected waits for each SUBACK, so "ready" means ready. A broker
+            // that is down gets the subscriptions on connect; refused credentials or a failed TLS
+            // handshake will not fix themselves and end the run.
+            do { try await client.waitUntilConnected(timeout: .seconds(5)) } catch let error as MQTTError {
+                switch error {
+                case .connectionRefused, .tlsFailed: throw error
+                default: logger.warning("broker not reachable yet; will keep trying", ["error": "\(error)"])
+                }
+            }
+            for filter in subscriptions { try await client.subscribe(filter, qos: .atLeastOnce) }
+        } catch {
+            logger.error("cannot start", ["error": "\(error)"])
+            await client.stop(drainTimeout: .seconds(1))
+            await events.value
+            runState.withLock { s in
+                s.client = nil
+                s.sink = nil
+            }
+            throw error
+        }
+        runState.withLock { $0.ready = true }
+        logger.info("hub running", [
+            "broker": "\(configuration.mqtt.connection.host):\(configuration.mqtt.connection.port)",
+            "devices": "\(registry.devices.count)", "state_topics": "\(states.topics.count)",
+        ])
+        let consumer = Task { await self.consume(client.messages, client: client) }
+        let worker = Task { await self.work(jobs, client: client) }
+
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(86_400)) }
+
+        logger.info("hub stopping")
+        runState.withLock { s in
+            s.stopping = true
+            s.ready = false
+        }
+        sink.finish()
+        await worker.value
+        let final = statistics
+        let undelivered = await client.stop(drainTimeout: .seconds(2))
+        await consumer.value
+        await events.value
+        counters.withLock { $0.droppedByClient = final.droppedByClient }
+        runState.withLock { s in
+            s.client = nil
+            s.sink = nil
+        }
+        logger.info("hub stopped", [
+            "undelivered": "\(undelivered)", "actions": "\(final.actions)", "rejected": "\(final.rejected)",
+            "dropped_by_client": "\(final.droppedByClient)",
+        ])
+    }
+
+    /// Queues a command from a local stage. Returns false, after publishing an error on
+    /// `hark/<site>/error`, when it cannot be queued (not running, queue full, unknown site).
+    @discardableResult
+    public func submit(_ command: HubCommand) -> Bool {
+        guard let client = runState.withLock({ $0.client }) else { return false }
+        count { $0.inputs += 1 }
+        let id = command.id ?? Self.newID()
+        let text = command.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let error: (String) -> Bool = { reason in
+            self.reject(client, site: command.site, id: id, origin: command.origin, reason: reason)
+            return false
+        }
+        guard !text.isEmpty else { return error("empty command text") }
+        guard registry.area(id: command.site) != nil else { return error(unknownSite(command.site)) }
+        let job = Job(id: id, text: text, site: command.site, source: command.source, origin: command.origin, hermes: nil,
+                      timings: command.timings)
+        return enqueue(job, client: client)
+    }
+
+    // MARK: - Reading input (the MQTT reader task)
+
+    private func consume(_ messages: AsyncStream<MQTTMessage>, client: MQTTClient) async {
+        for await message in messages {
+            if states.isStateTopic(message.topic) {
+                count { $0.stateUpdates += 1 }
+                let changed = states.apply(topic: message.topic, payload: message.payload)
+                if !changed.isEmpty { logger.debug("state", ["topic": message.topic, "devices": changed.joined(separator: ",")]) }
+            } else if message.topic == Hermes.queryTopic {
+                count { $0.inputs += 1 }
+                readHermes(message, client: client)
+            } else if let site = Self.textSite(message.topic) {
+                count { $0.inputs += 1 }
+                readText(message, site: site, client: client)
+            } else {
+                logger.debug("ignored message", ["topic": message.topic])
+            }
+        }
+    }
+
+    static func textSite(_ topic: String) -> String? {
+        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "hark", parts[2] == "text", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
+    /// `hark/<site>/text`: plain UTF-8 text, or `{"text": "...", "id": "..."}`.
+    private func readText(_ message: MQTTMessage, site: String, client: MQTTClient) {
+        let origin = message.topic
+        func reject(_ id: String?, _ reason: String) { self.reject(client, site: site, id: id, origin: origin, reason: reason) }
+        let limit = configuration.mqtt.inputPayloadLimit
+        guard message.payload.count <= limit else {
+            return reject(nil, "payload of \(message.payload.count) bytes is over the \(limit)-byte limit")
+        }
+        guard let raw = message.text else { return reject(nil, "payload is not valid UTF-8") }
+        var text = raw
+        var givenID: String?
+        if raw.first(where: { !$0.isWhitespace }) == "{" {
+            let json: JSON
+            do { json = try JSON.parse(message.payload) } catch { return reject(nil, "malformed JSON: \(error)") }
+            switch json["id"] {
+            case nil, .null?: break
+            case let .string(s)?: givenID = s.isEmpty ? nil : s
+            default: return reject(nil, "malformed command: 'id' must be a string")
+            }
+            guard case let .string(t)? = json["text"] else {
+                return reject(givenID, json["text"] == nil ? "malformed command: 'text' is missing" : "malformed command: 'text' must be a string")
+            }
+            text = t
+        }
+        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return reject(givenID, "empty command text") }
+        guard registry.area(id: site) != nil else { return reject(givenID, unknownSite(site)) }
+        if let givenID {
+            switch remember(topic: message.topic, id: givenID, payload: message.payload) {
+            case .new: break
+            case .redelivery:
+                count { $0.duplicates += 1 }
+                logger.debug("redelivery ignored", ["topic": message.topic, "id": givenID])
+                return
+            case .conflict: return reject(givenID, "id '\(givenID)' was already used by a different command")
+            }
+        }
+        let job = Job(id: givenID ?? Self.newID(), text: text, site: site, source: .text, origin: origin, hermes: nil,
+                      timings: StageTimings())
+        enqueue(job, client: client)
+    }
+
+    /// `hermes/nlu/query`: answered with `hermes/intent/<name>` or `hermes/nlu/intentNotRecognized`.
+    private func readHermes(_ message: MQTTMessage, client: MQTTClient) {
+        let origin = message.topic
+        let fallbackSite = registry.site ?? "hermes"
+        func broken(_ reason: String) {
+            reject(client, site: fallbackSite, id: nil, origin: origin, reason: reason)
+            publish(client, topic: Hermes.errorTopic, Hermes.nluError(reason, context: origin))
+        }
+        let limit = configuration.mqtt.inputPayloadLimit
+        guard message.payload.count <= limit else { return broken("payload of \(message.payload.count) bytes is over the \(limit)-byte limit") }
+        guard message.text != nil else { return broken("payload is not valid UTF-8") }
+        let query: Hermes.Query
+        do { query = try Hermes.Query(json: try JSON.parse(message.payload)) } catch let error as JSONError {
+            return broken("malformed JSON: \(error)")
+        } catch {
+            return broken("malformed query: \(error)")
+        }
+        let area = hermesArea(query.siteID)
+        func notRecognized(_ reason: String) {
+            reject(client, site: area ?? fallbackSite, id: query.id, origin: origin, reason: reason)
+            publish(client, topic: Hermes.notRecognizedTopic, Hermes.notRecognized(for: query))
+        }
+        let text = query.input.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return notRecognized("empty command text") }
+        guard let area else {
+            return notRecognized("unknown Hermes siteId '\(query.siteID)' (map it to an area under hermes.sites, or use an area id)")
+        }
+        if let id = query.id, !id.isEmpty {
+            switch remember(topic: origin, id: id, payload: message.payload) {
+            case .new: break
+            case .redelivery:
+                count { $0.duplicates += 1 }
+                return
+            case .conflict: return notRecognized("id '\(id)' was already used by a different query")
+            }
+        }
+        let id = query.id.flatMap { $0.isEmpty ? nil : $0 } ?? Self.newID()
+        enqueue(Job(id: id, text: text, site: area, source: .hermes, origin: origin, hermes: query, timings: StageTimings()), client: client)
+    }
+
+    /// The area a Hermes siteId means: a configured satellite, an area id, or this hub's own
+    /// siteId (`hermes.site_id`, default `default`) for the registry's site.
+    public func hermesArea(_ siteID: String) -> String? {
+        if let area = configuration.hermes.sites[siteID] { return area }
+        if registry.area(id: siteID) != nil { return siteID }
+        if siteID == (configuration.hermes.siteID ?? "default") { return registry.site }
+        return nil
+    }
+
+    private func unknownSite(_ site: String) -> String {
+        "unknown site '\(site)' (known: \(registry.areas.map(\.id).joined(separator: ", ")))"
+    }
+
+    @discardableResult
+    private func enqueue(_ job: Job, client: MQTTClient) -> Bool {
+        let (sink, stopping) = runState.withLock { ($0.sink, $0.stopping) }
+        guard let sink, !stopping else {
+            fail(job, client: client, reason: "hark is shutting down; command not run")
+            return false
+        }
+        let limit = configuration.mqtt.inputQueueLimit
+        switch sink.yield(job) {
+        case let .enqueued(remaining):
+            counters.withLock { c in
+                c.queued += 1
+                c.maxQueued = max(c.maxQueued, limit - remaining)
+            }
+            return true
+        case .dropped, .terminated:
+            fail(job, client: client, reason: stopping ? "hark is shutting down; command not run"
+                : "input queue full (\(limit) commands waiting for the parser); command rejected")
+            return false
+        @unknown default:
+            return false
+        }
+    }
+
+    private func remember(topic: String, id: String, payload: [UInt8]) -> RecentInputs.Verdict {
+        runState.withLock { $0.recent.check(key: "\(topic)\u{0}\(id)", payload: payload) }
+    }
+
+    // MARK: - Parsing and routing (the worker task)
+
+    private func work(_ jobs: AsyncStream<Job>, client: MQTTClient) async {
+        for await job in jobs {
+            counters.withLock { $0.queued -= 1 }
+            if runState.withLock({ $0.stopping }) {
+                fail(job, client: client, reason: "hark is shutting down; command not run")
+                continue
+            }
+            await process(job, client: client)
+        }
+    }
+
+    private func process(_ job: Job, client: MQTTClient) async {
+        let parsed: ParsedCommand
+        do { parsed = try await parser.parse(job.text, site: job.site) } catch {
+            return fail(job, client: client, reason: "the parser failed: \(error)")
+        }
+        let resolved: ResolvedAction
+        switch parsed.outcome {
+        case .notACommand: return fail(job, client: client, reason: "not understood: not a command for this home")
+        case let .notUnderstood(reason): return fail(job, client: client, reason: "not understood: \(reason)")
+        case let .action(action): resolved = action
+        }
+        if let filter = job.hermes?.intentFilter, !filter.contains(resolved.intent) {
+            return fail(job, client: client, reason: "not understood: intent '\(resolved.intent)' is not in the query's intentFilter")
+        }
+        var ms = job.timings
+        ms["parse"] = Int(parsed.milliseconds.rounded())
+        let action = resolved.action(id: job.id, text: job.text, confidence: parsed.confidence, source: job.source, ms: ms, site: job.site)
+        let outcome = router.route(resolved, action: action, origin: job.origin, publisher: client)
+        switch outcome {
+        case .performed, .answered:
+            count { $0.actions += 1 }
+            if let query = job.hermes {
+                publish(client, topic: Hermes.intentTopic(resolved.intent),
+                        Hermes.intent(for: query, action: resolved, confidence: parsed.confidence, catalog: catalog, registry: registry))
+            }
+            logger.debug("action", ["id": job.id, "site": job.site, "intent": resolved.intent, "parse_ms": "\(ms["parse"] ?? 0)"])
+        case let .rejected(reason):
+            count { $0.rejected += 1 }
+            if let query = job.hermes { publish(client, topic: Hermes.notRecognizedTopic, Hermes.notRecognized(for: query)) }
+            logger.info("action refused", ["id": job.id, "site": job.site, "reason": reason])
+        }
+    }
+
+    // MARK: - Publishing
+
+    /// Publishes `hark/<site>/error` for a queued or parsed command (and, for Hermes queries,
+    /// `hermes/nlu/intentNotRecognized`).
+    private func fail(_ job: Job, client: MQTTClient, reason: String) {
+        reject(client, site: job.site, id: job.id, origin: job.origin, reason: reason)
+        if let query = job.hermes { publish(client, topic: Hermes.notRecognizedTopic, Hermes.notRecognized(for: query)) }
+    }
+
+    private func reject(_ client: MQTTClient, site: String, id: String?, origin: String, reason: String) {
+        count { $0.rejected += 1 }
+        logger.debug("input rejected", ["topic": origin, "id": id ?? "-", "reason": reason])
+        publish(client, topic: HarkTopic.error(site), HarkTopic.errorPayload(id: id, origin: origin, reason: reason))
+    }
+
+    private func publish(_ client: MQTTClient, topic: String, _ json: JSON) {
+        do { try client.publish(OutgoingMessage(topic: topic, payload: json.bytes)) } catch {
+            publishFailed(topic: topic, error: error)
+        }
+    }
+
+    /// Counts a failed publish; logs at most one line a second (a flood must not flood the log).
+    private func publishFailed(topic: String, error: any Error) {
+        let now = ContinuousClock.now
+        let failures = counters.withLock { c in
+            c.publishFailures += 1
+            return c.publishFailures
+        }
+        let due = lastFailureLog.withLock { last in
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        logger.error("cannot publish", ["topic": topic, "error": "\(error)", "failures_so_far": "\(failures)"])
+    }
+
+    private func count(_ update: (inout HubStatistics) -> Void) { counters.withLock { update(&$0) } }
+
+    private func log(events: AsyncStream<MQTTConnectionEvent>) async {
+        for await event in events {
+            switch event {
+            case .connected: logger.info("\(event)")
+            case .disconnected, .problem: logger.warning("\(event)")
+            case .stopped: logger.info("\(event)")
+            }
+        }
+    }
+
+    static func newID() -> String { UUID().uuidString.lowercased() }
+}
+
+/// A command on its way to the parser.
+struct Job: Sendable {
+    var id: String
+    var text: String
+    var site: String
+    var source: ActionSource
+    /// The input topic (or `speech`), named in errors.
+    var origin: String
+    var hermes: Hermes.Query?
+    var timings: StageTimings
+}
+
+/// The last `capacity` input ids with a hash of their payload, oldest forgotten first.
+struct RecentInputs {
+    enum Verdict { case new, redelivery, conflict }
+
+    let capacity: Int
+    private var payloads: [String: Int] = [:]
+    private var order: [String] = []
+    private var next = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    mutating func check(key: String, payload: [UInt8]) -> Verdict {
+        var hasher = Hasher()
+        hasher.combine(payload)
+        let digest = hasher.finalize()
+        if let known = payloads[key] { return known == digest ? .redelivery : .conflict }
+        if order.count < capacity {
+            order.append(key)
+        } else {
+            payloads[order[next]] = nil
+            order[next] = key
+            next = (next + 1) % capacity
+        }
+        payloads[key] = digest
+        return .new
+    }
+}
