@@ -87,12 +87,14 @@ let package = Package(
         ),
         .testTarget(
             name: "HubTests",
-            dependencies: ["Hub", "Intents", "Grammar", "Inference", "MQTT"],
+            dependencies: ["Hub", "Intents", "Grammar", "Inference", "MQTT", "MosquittoTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // A real mosquitto on a free loopback port, for the MQTT and Hub tests.
+        .target(name: "MosquittoTestSupport", path: "Tests/MosquittoTestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
             name: "MQTTTests",
-            dependencies: ["MQTT"],
+            dependencies: ["MQTT", "MosquittoTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

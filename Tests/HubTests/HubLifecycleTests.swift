@@ -1,6 +1,7 @@
 import Foundation
 import Hub
 import MQTT
+import MosquittoTestSupport
 import XCTest
 
 /// Starting before the broker, stopping with commands still queued.

@@ -1,4 +1,5 @@
 import Foundation
+import MosquittoTestSupport
 import XCTest
 
 @testable import MQTT

@@ -2,6 +2,7 @@ import Foundation
 import Hub
 import Intents
 import MQTT
+import MosquittoTestSupport
 import Synchronization
 import XCTest
 

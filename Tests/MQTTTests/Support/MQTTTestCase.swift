@@ -1,4 +1,5 @@
 import Foundation
+import MosquittoTestSupport
 import Synchronization
 import XCTest
 

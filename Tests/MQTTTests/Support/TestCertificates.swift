@@ -1,4 +1,5 @@
 import Foundation
+import MosquittoTestSupport
 
 /// A certificate authority and certificates made with the `openssl` command at test time.
 /// A missing `openssl` fails the test with a message; it is never skipped.

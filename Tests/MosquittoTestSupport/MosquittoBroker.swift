@@ -3,8 +3,12 @@ import XCTest
 
 /// A real `mosquitto` broker for one test: its config in a temporary directory, 127.0.0.1 and a
 /// free port, started as a child process, stopped by PID, restartable on the same port.
-final class MosquittoBroker: @unchecked Sendable {
-    enum Security {
+///
+/// Shared by the MQTT and Hub tests. `persistent`: sessions, subscriptions and queued QoS 1
+/// messages survive a restart, as a production broker is configured ("nothing lost across
+/// broker restarts" needs it).
+public final class MosquittoBroker: @unchecked Sendable {
+    public enum Security: Sendable {
         case anonymous
         /// `password_file` (made with `mosquitto_passwd`), anonymous clients refused.
         case passwordFile(String)
@@ -12,23 +16,23 @@ final class MosquittoBroker: @unchecked Sendable {
         case tls(caFile: String, certificateFile: String, keyFile: String, requireClientCertificate: Bool)
     }
 
-    static let executable = "/usr/sbin/mosquitto"
+    public static let executable = "/usr/sbin/mosquitto"
 
-    let directory: URL
-    let port: Int
-    let configFile: URL
-    let logFile: URL
+    public let directory: URL
+    public let port: Int
+    public let configFile: URL
+    public let logFile: URL
     private var pid: pid_t?
 
     /// Writes the configuration; call `start()` to run it.
-    init(directory: URL, security: Security = .anonymous, port: Int? = nil) throws {
+    public init(directory: URL, security: Security = .anonymous, port: Int? = nil, persistent: Bool = false) throws {
         self.directory = directory
         self.port = try port ?? Self.freePort()
         configFile = directory.appendingPathComponent("mosquitto-\(self.port).conf")
         logFile = directory.appendingPathComponent("mosquitto-\(self.port).log")
         var lines = [
             "per_listener_settings false",
-            "persistence false",
+            persistent ? "persistence true" : "persistence false",
             "set_tcp_nodelay true",
             "log_dest file \(logFile.path)",
             "log_type error",
@@ -38,6 +42,9 @@ final class MosquittoBroker: @unchecked Sendable {
             "connection_messages true",
             "listener \(self.port) 127.0.0.1",
         ]
+        if persistent {
+            lines += ["persistence_location \(directory.path)/", "persistence_file mosquitto-\(self.port).db", "max_queued_messages 20000"]
+        }
         // Started as root, mosquitto drops privileges to the `mosquitto` user unless told not to,
         // and could then not read the files in the test's directory.
         if getuid() == 0 { lines.append("user root") }
@@ -59,7 +66,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Picks a port nobody listens on: bind port 0, read the port the kernel chose, close.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BrokerError("socket() failed: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -78,7 +85,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Starts mosquitto and returns once its port accepts TCP connections (at most `timeout` s).
-    func start(timeout: TimeInterval = 10) throws {
+    public func start(timeout: TimeInterval = 10) throws {
         guard pid == nil else { throw BrokerError("broker on port \(port) already running") }
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw BrokerError("\(Self.executable) is missing: install the Debian package mosquitto")
@@ -99,7 +106,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// SIGTERM by PID, then waits for the process to exit (SIGKILL after `timeout` s).
-    func stop(timeout: TimeInterval = 10) throws {
+    public func stop(timeout: TimeInterval = 10) throws {
         guard let child = pid else { return }
         pid = nil
         kill(child, SIGTERM)
@@ -152,19 +159,19 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Stops and starts again on the same port.
-    func restart() throws {
+    public func restart() throws {
         try stop()
         try start()
     }
 
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    func logTail(lines count: Int = 30) -> String {
+    public func logTail(lines count: Int = 30) -> String {
         let lines = log.split(separator: "\n", omittingEmptySubsequences: false)
         return "--- mosquitto log (\(logFile.path)) ---\n" + lines.suffix(count).joined(separator: "\n")
     }
 
-    static func acceptsConnections(port: Int) -> Bool {
+    public static func acceptsConnections(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -180,14 +187,14 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 }
 
-struct BrokerError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct BrokerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Runs a command line tool and returns its standard output; throws with its output on failure.
 @discardableResult
-func runTool(_ path: String, _ arguments: [String], in directory: URL) throws -> String {
+public func runTool(_ path: String, _ arguments: [String], in directory: URL) throws -> String {
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw BrokerError("\(path) is missing; it is needed by this test (install it, do not skip the test)")
     }
