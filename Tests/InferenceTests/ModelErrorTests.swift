@@ -131,3 +131,21 @@ final class ModelErrorTests: XCTestCase {
         return b
     }
 }
+
+/// Where the default model and adapter are looked for.
+final class ModelLocatorTests: XCTestCase {
+    func testAdapterIsFoundBesideTheBuildTreeForRelativeAndAbsoluteExecutables() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hark-locator-\(getpid())")
+        let adapterDirectory = root.appendingPathComponent("intents/adapter")
+        try FileManager.default.createDirectory(at: adapterDirectory, withIntermediateDirectories: true)
+        let adapter = adapterDirectory.appendingPathComponent(ModelLocator.defaultAdapterFileName)
+        try Data("x".utf8).write(to: adapter)
+        defer { try? FileManager.default.removeItem(at: root) }
+        XCTAssertEqual(ModelLocator.defaultAdapterPath(executable: root.path + "/.build/release/hark"), adapter.path)
+        let previous = FileManager.default.currentDirectoryPath
+        _ = FileManager.default.changeCurrentDirectoryPath(root.path)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertEqual(ModelLocator.defaultAdapterPath(executable: ".build/release/hark"), "./intents/adapter/" + ModelLocator.defaultAdapterFileName)
+        XCTAssertNil(ModelLocator.defaultAdapterPath(executable: "/nowhere/.build/release/hark").flatMap { $0.hasPrefix("/nowhere") ? $0 : nil })
+    }
+}

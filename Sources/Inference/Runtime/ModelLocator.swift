@@ -42,11 +42,12 @@ public enum ModelLocator {
         if let explicit = environment("HARK_ADAPTER"), !explicit.isEmpty { return explicit == "none" ? nil : explicit }
         var candidates: [String] = []
         if executable.contains("/") {
+            // .../<repo>/.build/<config>/hark -> .../<repo>; relative paths resolve against the working directory.
             var parts = executable.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            // .../<repo>/.build/<config>/hark -> .../<repo>
-            for _ in 0..<3 where !parts.isEmpty { parts.removeLast() }
-            let root = parts.joined(separator: "/")
-            candidates.append((root.isEmpty && executable.hasPrefix("/") ? "" : root) + "/intents/adapter/" + defaultAdapterFileName)
+            parts.removeLast(min(3, parts.count))
+            var root = parts.joined(separator: "/")
+            if root.isEmpty { root = executable.hasPrefix("/") ? "" : "." }
+            candidates.append(root + "/intents/adapter/" + defaultAdapterFileName)
         }
         for directory in searchDirectories() {
             candidates.append(directory.replacingSuffix("/models", with: "/adapters") + "/" + defaultAdapterFileName)
