@@ -13,13 +13,16 @@ public struct OutgoingMessage: Sendable, Equatable {
 
 /// Where the hub's messages go: the MQTT client in the daemon, a recorder in unit tests.
 public protocol MessagePublisher: Sendable {
-    /// Publishes with QoS 1; throws when the message cannot even be queued (outbox full, stopped).
+    /// Publishes with QoS 2; throws when the message cannot even be queued (outbox full, stopped).
     func publish(_ message: OutgoingMessage) throws
 }
 
 extension MQTTClient: MessagePublisher {
+    /// Device commands and Hark's own messages go out with QoS 2: a command whose acknowledgement
+    /// was lost when the broker stopped is not delivered twice (QoS 1 would resend it, and a
+    /// relative command such as "brighter" would then act twice).
     public func publish(_ message: OutgoingMessage) throws {
-        try publish(topic: message.topic, payload: message.payload, qos: .atLeastOnce, retain: false)
+        try publish(topic: message.topic, payload: message.payload, qos: .exactlyOnce, retain: false)
     }
 }
 

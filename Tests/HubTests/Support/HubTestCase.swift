@@ -151,7 +151,7 @@ class HubTestCase: XCTestCase {
         let inbox = Inbox(client.messages)
         try client.start()
         try await client.waitUntilConnected(timeout: .seconds(10))
-        for filter in filters { try await client.subscribe(filter, qos: .atLeastOnce) }
+        for filter in filters { try await client.subscribe(filter, qos: .exactlyOnce) }
         return (client, inbox)
     }
 
