@@ -345,21 +345,67 @@ void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int3
 // ---------------------------------------------------------------------------------------------
 // Attention
 
+#if defined(__AVX512F__)
+// e^x for 16 lanes: 2^n * 2^f with n = round(x log2 e), f in [-0.5, 0.5], 2^f by its Taylor
+// series to degree 6 (coefficients ln2^k / k!; relative error about 1e-7), then scalef.
+static inline __m512 exp512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    const __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f));
+    const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512 f = _mm512_sub_ps(t, n);
+    __m512 p = _mm512_set1_ps(1.540353039338e-4f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.333355814643e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.618129107629e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550410866482e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402265069591e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931471805599e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+#endif
+
+static void softmax_rows(float *scores, int rows, int span, float *inverse) {
+    for (int g = 0; g < rows; g++) {
+        float *row = scores + (size_t)g * span;
+#if defined(__AVX512F__)
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        int j = 0;
+        for (; j + 16 <= span; j += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(row + j));
+        float maximum = _mm512_reduce_max_ps(vmax);
+        for (; j < span; j++) maximum = row[j] > maximum ? row[j] : maximum;
+        const __m512 m = _mm512_set1_ps(maximum);
+        __m512 vsum = _mm512_setzero_ps();
+        for (j = 0; j + 16 <= span; j += 16) {
+            const __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(row + j), m));
+            _mm512_storeu_ps(row + j, e);
+            vsum = _mm512_add_ps(vsum, e);
+        }
+        float sum = _mm512_reduce_add_ps(vsum);
+        for (; j < span; j++) {
+            const float e = expf(row[j] - maximum);
+            row[j] = e;
+            sum += e;
+        }
+        inverse[g] = 1.0f / sum;
+#else
+        float maximum = -INFINITY;
+        for (int j = 0; j < span; j++) maximum = row[j] > maximum ? row[j] : maximum;
+        float sum = 0.0f;
+        for (int j = 0; j < span; j++) {
+            const float e = expf(row[j] - maximum);
+            row[j] = e;
+            sum += e;
+        }
+        inverse[g] = 1.0f / sum;
+#endif
+    }
+}
+
 void hk_attention_head(const float *q, const float *keys, const float *values, int span, int head_dim,
                        int stride, float scale, float *scores, float *out) {
-    float maximum = -INFINITY;
-    for (int j = 0; j < span; j++) {
-        const float s = dot_f32(q, keys + (size_t)j * stride, head_dim) * scale;
-        scores[j] = s;
-        maximum = s > maximum ? s : maximum;
-    }
-    float sum = 0.0f;
-    for (int j = 0; j < span; j++) {
-        const float e = expf(scores[j] - maximum);
-        scores[j] = e;
-        sum += e;
-    }
-    const float inverse = 1.0f / sum;
+    for (int j = 0; j < span; j++) scores[j] = dot_f32(q, keys + (size_t)j * stride, head_dim) * scale;
+    float inverse;
+    softmax_rows(scores, 1, span, &inverse);
     int i = 0;
 #if defined(HK_X86)
     if (head_dim == 64) {
@@ -396,4 +442,49 @@ void hk_attention_head(const float *q, const float *keys, const float *values, i
         for (i = 0; i < head_dim; i++) out[i] += w * v[i];
     }
     for (i = 0; i < head_dim; i++) out[i] *= inverse;
+}
+
+void hk_attention_group(const float *q, int group, const float *keys, const float *values, int span, int head_dim,
+                        int stride, float scale, float *scores, float *out) {
+#if defined(__AVX512F__)
+    if (group == 3 && head_dim == 64) {
+        const __m512 q00 = _mm512_loadu_ps(q), q01 = _mm512_loadu_ps(q + 16), q02 = _mm512_loadu_ps(q + 32), q03 = _mm512_loadu_ps(q + 48);
+        const __m512 q10 = _mm512_loadu_ps(q + 64), q11 = _mm512_loadu_ps(q + 80), q12 = _mm512_loadu_ps(q + 96), q13 = _mm512_loadu_ps(q + 112);
+        const __m512 q20 = _mm512_loadu_ps(q + 128), q21 = _mm512_loadu_ps(q + 144), q22 = _mm512_loadu_ps(q + 160), q23 = _mm512_loadu_ps(q + 176);
+        for (int j = 0; j < span; j++) {
+            const float *k = keys + (size_t)j * stride;
+            const __m512 k0 = _mm512_loadu_ps(k), k1 = _mm512_loadu_ps(k + 16), k2 = _mm512_loadu_ps(k + 32), k3 = _mm512_loadu_ps(k + 48);
+            const __m512 d0 = _mm512_fmadd_ps(q03, k3, _mm512_fmadd_ps(q02, k2, _mm512_fmadd_ps(q01, k1, _mm512_mul_ps(q00, k0))));
+            const __m512 d1 = _mm512_fmadd_ps(q13, k3, _mm512_fmadd_ps(q12, k2, _mm512_fmadd_ps(q11, k1, _mm512_mul_ps(q10, k0))));
+            const __m512 d2 = _mm512_fmadd_ps(q23, k3, _mm512_fmadd_ps(q22, k2, _mm512_fmadd_ps(q21, k1, _mm512_mul_ps(q20, k0))));
+            scores[j] = _mm512_reduce_add_ps(d0) * scale;
+            scores[span + j] = _mm512_reduce_add_ps(d1) * scale;
+            scores[2 * span + j] = _mm512_reduce_add_ps(d2) * scale;
+        }
+        float inverse[3];
+        softmax_rows(scores, 3, span, inverse);
+        __m512 a00 = _mm512_setzero_ps(), a01 = _mm512_setzero_ps(), a02 = _mm512_setzero_ps(), a03 = _mm512_setzero_ps();
+        __m512 a10 = _mm512_setzero_ps(), a11 = _mm512_setzero_ps(), a12 = _mm512_setzero_ps(), a13 = _mm512_setzero_ps();
+        __m512 a20 = _mm512_setzero_ps(), a21 = _mm512_setzero_ps(), a22 = _mm512_setzero_ps(), a23 = _mm512_setzero_ps();
+        for (int j = 0; j < span; j++) {
+            const float *v = values + (size_t)j * stride;
+            const __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16), v2 = _mm512_loadu_ps(v + 32), v3 = _mm512_loadu_ps(v + 48);
+            const __m512 p0 = _mm512_set1_ps(scores[j]), p1 = _mm512_set1_ps(scores[span + j]), p2 = _mm512_set1_ps(scores[2 * span + j]);
+            a00 = _mm512_fmadd_ps(p0, v0, a00); a01 = _mm512_fmadd_ps(p0, v1, a01); a02 = _mm512_fmadd_ps(p0, v2, a02); a03 = _mm512_fmadd_ps(p0, v3, a03);
+            a10 = _mm512_fmadd_ps(p1, v0, a10); a11 = _mm512_fmadd_ps(p1, v1, a11); a12 = _mm512_fmadd_ps(p1, v2, a12); a13 = _mm512_fmadd_ps(p1, v3, a13);
+            a20 = _mm512_fmadd_ps(p2, v0, a20); a21 = _mm512_fmadd_ps(p2, v1, a21); a22 = _mm512_fmadd_ps(p2, v2, a22); a23 = _mm512_fmadd_ps(p2, v3, a23);
+        }
+        const __m512 i0 = _mm512_set1_ps(inverse[0]), i1 = _mm512_set1_ps(inverse[1]), i2 = _mm512_set1_ps(inverse[2]);
+        _mm512_storeu_ps(out, _mm512_mul_ps(a00, i0)); _mm512_storeu_ps(out + 16, _mm512_mul_ps(a01, i0));
+        _mm512_storeu_ps(out + 32, _mm512_mul_ps(a02, i0)); _mm512_storeu_ps(out + 48, _mm512_mul_ps(a03, i0));
+        _mm512_storeu_ps(out + 64, _mm512_mul_ps(a10, i1)); _mm512_storeu_ps(out + 80, _mm512_mul_ps(a11, i1));
+        _mm512_storeu_ps(out + 96, _mm512_mul_ps(a12, i1)); _mm512_storeu_ps(out + 112, _mm512_mul_ps(a13, i1));
+        _mm512_storeu_ps(out + 128, _mm512_mul_ps(a20, i2)); _mm512_storeu_ps(out + 144, _mm512_mul_ps(a21, i2));
+        _mm512_storeu_ps(out + 160, _mm512_mul_ps(a22, i2)); _mm512_storeu_ps(out + 176, _mm512_mul_ps(a23, i2));
+        return;
+    }
+#endif
+    for (int g = 0; g < group; g++) {
+        hk_attention_head(q + (size_t)g * head_dim, keys, values, span, head_dim, stride, scale, scores, out + (size_t)g * head_dim);
+    }
 }

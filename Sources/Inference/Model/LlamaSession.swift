@@ -62,7 +62,7 @@ public final class LlamaSession: @unchecked Sendable {
         tmp = buffer(maxBatch * c.embedding)
         gate = buffer(maxBatch * c.feedForward)
         up = buffer(maxBatch * c.feedForward)
-        scores = buffer(pool.threadCount * capacity)
+        scores = buffer(pool.threadCount * capacity * (c.heads / c.kvHeads))
         actD = ActivationBlocks(width: c.embedding, tokens: maxBatch)
         actFF = ActivationBlocks(width: c.feedForward, tokens: maxBatch)
         logitBuffer = []
@@ -233,26 +233,26 @@ public final class LlamaSession: @unchecked Sendable {
         }
     }
 
-    /// Causal grouped-query attention of the `tokens` newest positions over the whole cache.
+    /// Causal grouped-query attention of the `tokens` newest positions over the whole cache:
+    /// one work item per token and key/value head, whose query heads read each cached row once.
     private func attention(layer: Int, tokens: Int) {
         let c = model.config
         let headDim = c.headDim, group = c.heads / c.kvHeads, d = c.embedding
         let scale = 1 / Float(headDim).squareRoot()
         let first = position
-        let work = tokens * c.heads
-        let capacity = cache.capacity
+        let work = tokens * c.kvHeads
+        let scratch = cache.capacity * group
         let (scores, q, att, cache) = (self.scores, self.q, self.att, self.cache)
         pool.parallelRanges(work) { thread, range in
-            let threadScores = scores + thread * capacity
+            let threadScores = scores + thread * scratch
             for item in range {
-                let t = item / c.heads, h = item % c.heads
-                let kvHead = h / group
+                let t = item / c.kvHeads, kvHead = item % c.kvHeads
                 let span = first + t + 1
-                let query = q + t * d + h * headDim
-                let out = att + t * d + h * headDim
-                hk_attention_head(query, cache.key(layer: layer, position: 0) + kvHead * headDim,
-                                  cache.value(layer: layer, position: 0) + kvHead * headDim, Int32(span), Int32(headDim),
-                                  Int32(cache.kvDim), scale, threadScores, out)
+                let firstHead = kvHead * group
+                hk_attention_group(q + t * d + firstHead * headDim, Int32(group),
+                                   cache.key(layer: layer, position: 0) + kvHead * headDim,
+                                   cache.value(layer: layer, position: 0) + kvHead * headDim, Int32(span), Int32(headDim),
+                                   Int32(cache.kvDim), scale, threadScores, att + t * d + firstHead * headDim)
             }
         }
     }

@@ -64,6 +64,12 @@ void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int3
 void hk_attention_head(const float *q, const float *keys, const float *values, int span, int head_dim,
                        int stride, float scale, float *scores, float *out);
 
+/// Grouped-query attention: `group` query heads (consecutive, `head_dim` floats each, at `q`)
+/// that share one key/value head, over `span` positions; each K and V row is read once for the
+/// whole group. `scores` is scratch of group * span floats; `out` gets group * head_dim floats.
+void hk_attention_group(const float *q, int group, const float *keys, const float *values, int span, int head_dim,
+                        int stride, float scale, float *scores, float *out);
+
 /// One step of a short spin-wait. On x86 this is only a compiler barrier, not PAUSE: under
 /// KVM (this project's machines are virtual) PAUSE loops trigger pause-loop exits that
 /// deschedule the spinning vCPU; measured here, 2-thread decoding fell from 61 to 33 tok/s with
