@@ -15,8 +15,8 @@ struct ParserOptions: ParsableArguments {
     @Option(name: .long, help: "Below this confidence a command is 'not understood'.")
     var threshold = 0.3
 
-    @Option(name: .long, help: "Worked examples in the prompt (for a model without the intent adapter).")
-    var examples = 8
+    @Option(name: .long, help: "Worked examples in the prompt (default: none with the intent adapter, 8 without).")
+    var examples: Int?
 
     /// Loads the configuration, printing every problem with its file and line on failure.
     func loadHome() throws -> HomeConfiguration {
@@ -33,8 +33,9 @@ struct ParserOptions: ParsableArguments {
         var options = IntentParser.Options()
         options.threads = model.threads
         options.confidenceThreshold = threshold
-        options.examples = examples
-        return try IntentParser(language: try model.load(), catalog: home.catalog, registry: home.registry, options: options)
+        let language = try model.load()
+        options.examples = examples ?? (language.adapter == nil ? 8 : 0)
+        return try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)
     }
 }
 
