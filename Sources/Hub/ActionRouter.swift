@@ -215,26 +215,7 @@ public struct ActionRouter: Sendable {
     static func capitalized(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
 
     /// `{name}` placeholders replaced by `values` (unknown ones left as written).
-    static func fill(_ source: String, _ values: [String: String]) -> String {
-        var out = ""
-        var name: String?
-        for c in source {
-            if var n = name {
-                if c == "}" {
-                    out += values[n] ?? "{\(n)}"
-                    name = nil
-                } else {
-                    n.append(c)
-                    name = n
-                }
-            } else if c == "{" {
-                name = ""
-            } else {
-                out.append(c)
-            }
-        }
-        return out
-    }
+    static func fill(_ source: String, _ values: [String: String]) -> String { ResponseTemplate.fill(source, values) }
 
     // MARK: - Routing (publishes)
 

@@ -1,3 +1,5 @@
+import Intents
+
 /// A JSON value whose objects keep their members in document order.
 ///
 /// The hub reads untrusted payloads (text commands, Hermes queries, device state) and writes
@@ -84,26 +86,7 @@ public indirect enum JSON: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        out += jsonString(s)
     }
 }
 

@@ -141,7 +141,7 @@ struct DynamicKey: CodingKey {
 }
 
 /// A JSON string literal for `s` (RFC 8259 escaping; non-ASCII passes through as UTF-8).
-func jsonString(_ s: String) -> String {
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

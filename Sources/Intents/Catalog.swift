@@ -113,7 +113,10 @@ public struct ResponseTemplate: Sendable, Hashable {
     public var placeholders: [String]
 
     /// Fills the placeholders; unknown ones are left as written.
-    public func render(_ values: [String: String]) -> String {
+    public func render(_ values: [String: String]) -> String { Self.fill(source, values) }
+
+    /// `{name}` placeholders of `source` replaced by `values`; unknown ones are left as written.
+    public static func fill(_ source: String, _ values: [String: String]) -> String {
         var out = ""
         var name: String?
         for c in source {
