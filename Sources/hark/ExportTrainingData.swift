@@ -96,19 +96,6 @@ struct ExportTrainingData: ParsableCommand {
         return "{\"text\":\(jsonString(example.command)),\"site\":\(jsonString(example.site)),\"expect\":{\"intent\":\(jsonString(action.intent)),\"slots\":{\(slots.joined(separator: ","))}}}"
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    /// RFC 8259 string escaping, shared with the Action JSON.
+    static func jsonString(_ s: String) -> String { Intents.jsonString(s) }
 }
