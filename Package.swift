@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "Hub",
-            dependencies: ["Intents", "Grammar", "MQTT", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Inference", "Intents", "Grammar", "MQTT", .product(name: "Yams", package: "Yams")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -33,6 +33,7 @@ public enum HarkTopic {
     public static func action(_ site: String) -> String { "hark/\(site)/action" }
     public static func error(_ site: String) -> String { "hark/\(site)/error" }
     public static func response(_ site: String) -> String { "hark/\(site)/response" }
+    public static func stats(_ site: String) -> String { "hark/\(site)/stats" }
 
     /// `{"id":…,"error":"<input topic>: <reason>"}`; `id` is null when the input had none.
     public static func errorPayload(id: String?, origin: String, reason: String) -> JSON {

@@ -166,7 +166,12 @@ public struct ParserSettings: Sendable, Equatable {
 
 public struct LoggingSettings: Sendable, Equatable {
     public var level: HubLogger.Level
-    public init(level: HubLogger.Level = .info) { self.level = level }
+    /// How often `hark/<site>/stats` is published, in seconds (0: never).
+    public var statsInterval: Double
+    public init(level: HubLogger.Level = .info, statsInterval: Double = 60) {
+        self.level = level
+        self.statsInterval = statsInterval
+    }
 }
 
 // MARK: - Section readers
@@ -323,7 +328,11 @@ extension DaemonConfiguration {
     private static func readLogging(_ node: Node, _ reader: inout ConfigReader) -> LoggingSettings {
         var settings = LoggingSettings()
         guard let mapping = reader.mapping(node, "logging") else { return settings }
-        for (_, _, value) in reader.entries(mapping, "logging", allowed: ["level"]) {
+        for (key, _, value) in reader.entries(mapping, "logging", allowed: ["level", "stats_interval"]) {
+            if key == "stats_interval" {
+                if let seconds = reader.number(value, "logging.stats_interval", in: 0...86_400) { settings.statsInterval = seconds }
+                continue
+            }
             guard let s = reader.string(value, "logging.level") else { continue }
             if let level = HubLogger.Level(rawValue: s) {
                 settings.level = level

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Intents
 import MQTT
 import Synchronization
@@ -89,6 +90,9 @@ public final class HubService: Sendable {
     private let logger: HubLogger
     private let runState = Mutex(RunState())
     private let counters = Mutex(HubStatistics())
+    /// The parser's times of the last commands, for the p50/p95 in `hark/<site>/stats`.
+    private let parseTimes = Mutex(LatencyWindow(capacity: 512))
+    private let started = ContinuousClock.now
     private let lastFailureLog = Mutex<ContinuousClock.Instant?>(nil)
 
     private struct RunState {
@@ -185,8 +189,18 @@ public final class HubService: Sendable {
         ])
         let consumer = Task { await self.consume(client.messages, client: client) }
         let worker = Task { await self.work(jobs, client: client) }
+        let interval = configuration.logging.statsInterval
+        let reporter = Task {
+            guard interval > 0 else { return }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                if Task.isCancelled { break }
+                self.publishStats(client)
+            }
+        }
 
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(86_400)) }
+        reporter.cancel()
 
         logger.info("hub stopping")
         runState.withLock { s in
@@ -396,6 +410,7 @@ public final class HubService: Sendable {
         do { parsed = try await parser.parse(job.text, site: job.site) } catch {
             return fail(job, client: client, reason: "the parser failed: \(error)")
         }
+        parseTimes.withLock { $0.add(parsed.milliseconds) }
         let resolved: ResolvedAction
         switch parsed.outcome {
         case .notACommand: return fail(job, client: client, reason: "not understood: not a command for this home")
@@ -462,6 +477,36 @@ public final class HubService: Sendable {
     }
 
     private func count(_ update: (inout HubStatistics) -> Void) { counters.withLock { update(&$0) } }
+
+    /// `hark/<site>/stats`: uptime, commands, parse latency p50/p95 over the last 512 commands,
+    /// outbox depth, messages dropped, resident memory.
+    func statsPayload(client: MQTTClient) -> JSON {
+        let s = statistics
+        let mqtt = client.statistics
+        let (p50, p95) = parseTimes.withLock { ($0.percentile(0.5), $0.percentile(0.95)) }
+        let uptime = ContinuousClock.now - started
+        var members: [JSON.Member] = [
+            JSON.Member("uptime_s", .number(Double(uptime.components.seconds))),
+            JSON.Member("commands", .number(Double(s.inputs))),
+            JSON.Member("actions", .number(Double(s.actions))),
+            JSON.Member("rejected", .number(Double(s.rejected))),
+            JSON.Member("parse_ms_p50", p50.map { .number(($0 * 10).rounded() / 10) } ?? .null),
+            JSON.Member("parse_ms_p95", p95.map { .number(($0 * 10).rounded() / 10) } ?? .null),
+            JSON.Member("queued", .number(Double(s.queued))),
+            JSON.Member("outbox", .number(Double(mqtt.outbox))),
+            JSON.Member("dropped", .number(Double(s.droppedByClient + mqtt.droppedIncoming))),
+        ]
+        if let rss = ProcessMemory.residentBytes() { members.append(JSON.Member("rss_mb", .number((Double(rss) / 104_857.6).rounded() / 10))) }
+        return .object(members)
+    }
+
+    private func publishStats(_ client: MQTTClient) {
+        guard let site = registry.site else { return }
+        let payload = statsPayload(client: client).bytes
+        do { try client.publish(topic: HarkTopic.stats(site), payload: payload, qos: .atMostOnce, retain: false) } catch {
+            logger.debug("stats not published", ["error": "\(error)"])
+        }
+    }
 
     private func log(events: AsyncStream<MQTTConnectionEvent>) async {
         for await event in events {

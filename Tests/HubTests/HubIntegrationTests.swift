@@ -72,6 +72,27 @@ final class HubIntegrationTests: HubTestCase {
         XCTAssertEqual(inbox.on("cmnd/desk_lamp/POWER").map(\.text), ["OFF"])
     }
 
+    /// `hark/<site>/stats` every `logging.stats_interval`: counts, parse latency, outbox, memory.
+    func testStatsArePublishedPeriodically() async throws {
+        let broker = try startBroker()
+        let (client, inbox) = try await observer(broker, filters: ["hark/kitchen/stats", "hark/kitchen/action"])
+        _ = try await startHub(broker) { $0.logging.statsInterval = 0.2 }
+        try send(client, "hark/kitchen/text", text: "turn on the ceiling light", id: "s1")
+        _ = try await inbox.waitForJSON(on: "hark/kitchen/action", id: "s1")
+        let messages = try await inbox.wait(for: "stats after a command") { messages in
+            messages.contains { $0.topic == "hark/kitchen/stats" && ($0.json?["commands"]?.numberValue ?? 0) >= 1 }
+        }
+        let stats = try XCTUnwrap(messages.last { $0.topic == "hark/kitchen/stats" }?.json)
+        XCTAssertEqual(stats["commands"]?.numberValue, 1)
+        XCTAssertEqual(stats["actions"]?.numberValue, 1)
+        XCTAssertEqual(stats["rejected"]?.numberValue, 0)
+        XCTAssertNotNil(stats["parse_ms_p50"]?.numberValue)
+        XCTAssertNotNil(stats["parse_ms_p95"]?.numberValue)
+        XCTAssertEqual(stats["outbox"]?.numberValue, 0)
+        XCTAssertGreaterThan(stats["rss_mb"]?.numberValue ?? 0, 1)
+        XCTAssertGreaterThanOrEqual(stats["uptime_s"]?.numberValue ?? -1, 0)
+    }
+
     func testHermesQueryIsAnsweredWithTheIntentMessage() async throws {
         let broker = try startBroker()
         let (client, inbox) = try await observer(broker)
