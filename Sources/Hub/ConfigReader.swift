@@ -132,28 +132,9 @@ struct ConfigReader {
         return out
     }
 
-    /// The closest of `candidates` to a misspelt `word` (edit distance at most 2).
+    /// The closest of `candidates` to a misspelt `word` (edit distance at most 2), as the
+    /// catalog and registry loaders suggest.
     static func suggestion(for word: String, among candidates: [String]) -> String? {
-        var best: (String, Int)?
-        for candidate in candidates {
-            let d = editDistance(Array(word.unicodeScalars), Array(candidate.unicodeScalars))
-            if d <= 2 && d < word.count, best == nil || d < best!.1 { best = (candidate, d) }
-        }
-        return best?.0
-    }
-
-    private static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
+        Intents.suggestion(for: word, among: candidates)
     }
 }

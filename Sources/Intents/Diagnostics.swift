@@ -72,7 +72,7 @@ public struct Diagnostics: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Closest candidates to a misspelt name, for "did you mean" hints (edit distance at most 2).
-func suggestion(for word: String, among candidates: [String]) -> String? {
+public func suggestion(for word: String, among candidates: [String]) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
         let d = editDistance(word, candidate)
