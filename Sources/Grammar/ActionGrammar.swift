@@ -63,4 +63,41 @@ public enum ActionGrammar {
             }
         }
     }
+
+    /// One way an action can begin: an intent and its target (or scene), as the grammar spells it.
+    public struct TargetOption: Sendable, Equatable {
+        public enum Target: Sendable, Equatable {
+            case device(String), area(String), areaDomain(String, Domain), domain(Domain), scene(String)
+            /// The intent without a target (the site's area).
+            case none
+        }
+        /// Canonical text up to the end of the target: `turn_on device=kitchen.lamp`.
+        public var text: String
+        public var target: Target
+    }
+
+    /// Every intent + target prefix that `expression` admits (for `MentionEvidence`), and for
+    /// intents without a target, each value of a scene slot.
+    public static func targetOptions(catalog: Catalog, registry: Registry, site: String?) -> [TargetOption] {
+        var options: [TargetOption] = []
+        for intent in catalog.intents where intent.name != Catalog.noneIntent {
+            guard let target = intent.target else {
+                if let slot = intent.slots.first(where: { $0.type == .scene }) {
+                    for scene in registry.scenes {
+                        options.append(TargetOption(text: "\(intent.name) \(slot.name)=\(scene.id)", target: .scene(scene.id)))
+                    }
+                }
+                continue
+            }
+            let choices = TargetChoices(target: target, registry: registry, site: site)
+            for id in choices.devices { options.append(TargetOption(text: "\(intent.name) device=\(id)", target: .device(id))) }
+            for area in choices.areas { options.append(TargetOption(text: "\(intent.name) area=\(area)", target: .area(area))) }
+            for pair in choices.areaDomains {
+                options.append(TargetOption(text: "\(intent.name) area=\(pair.area) domain=\(pair.domain.rawValue)", target: .areaDomain(pair.area, pair.domain)))
+            }
+            for domain in choices.domains { options.append(TargetOption(text: "\(intent.name) domain=\(domain.rawValue)", target: .domain(domain))) }
+            if choices.allowsNone { options.append(TargetOption(text: intent.name, target: .none)) }
+        }
+        return options
+    }
 }

@@ -23,7 +23,8 @@ public struct DecodeResult: Sendable, Equatable {
     /// The generated text; always in the grammar's language.
     public var text: String
     public var tokens: [Int32]
-    /// Product of the chosen tokens' probabilities among the legal tokens at each decision.
+    /// Product of the chosen tokens' probabilities among the legal tokens at each decision
+    /// (after the mention bias, when there is one).
     public var confidence: Double
     /// Model passes (one per decision; forced text rides along with the next one).
     public var modelCalls: Int
@@ -52,7 +53,8 @@ public struct ConstrainedDecoder {
 
     /// Decodes from a scorer that has already consumed the prompt; `pending` are tokens to feed
     /// before the first decision (e.g. the last prompt tokens, so they share one model pass).
-    public func decode(_ scorer: TokenScorer, pending initial: [Int32] = []) throws -> DecodeResult {
+    /// `evidence`, when given, biases each decision towards what the command names.
+    public func decode(_ scorer: TokenScorer, pending initial: [Int32] = [], evidence: MentionEvidence? = nil) throws -> DecodeResult {
         let automaton = grammar.automaton
         let clock = ContinuousClock()
         var maskTime = Duration.zero
@@ -92,8 +94,15 @@ public struct ConstrainedDecoder {
             }
             var candidates = legal.map(\.token)
             if accepting { candidates.append(endToken) }
-            let logits = try scorer.feed(pending, candidates: candidates)
+            var logits = try scorer.feed(pending, candidates: candidates)
             calls += 1
+            if let evidence, !evidence.isEmpty {
+                var pieces = legal.map { tokenizer.tokenBytes($0.token) }
+                if accepting { pieces.append([]) }
+                if let bias = evidence.bias(output: output, pieces: pieces) {
+                    for i in logits.indices { logits[i] += bias[i] }
+                }
+            }
             pending = []
             var best = 0
             for i in logits.indices where logits[i] > logits[best] { best = i }

@@ -48,6 +48,9 @@ public final class IntentParser: @unchecked Sendable {
         public var confidenceThreshold = 0.3
         /// Longer commands are not understood (a spoken command is a sentence, not a page).
         public var maxCommandTokens = 96
+        /// Logit bias per point of lexical evidence (`MentionEvidence`) for actions on what the
+        /// command names; 0 turns it off.
+        public var mentionWeight: Float = 3
         /// Worked examples in the prompt (for the base model; the tuned adapter needs none).
         public var examples = 0
         public var contextCapacity = 2048
@@ -65,6 +68,7 @@ public final class IntentParser: @unchecked Sendable {
     private let session: LlamaSession
     private let endToken: Int32
     private var grammars: [String: CompiledGrammar] = [:]
+    private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
     private var prefixLength = 0
@@ -103,6 +107,15 @@ public final class IntentParser: @unchecked Sendable {
         return grammar
     }
 
+    /// The intent + target prefixes of the site's grammar (cached), for mention evidence.
+    private func options(for site: String?) -> [ActionGrammar.TargetOption] {
+        let key = site ?? ""
+        if let cached = targetOptions[key] { return cached }
+        let list = ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: site)
+        targetOptions[key] = list
+        return list
+    }
+
     public func parse(_ text: String, site requestedSite: String? = nil) throws -> ParseResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -125,7 +138,10 @@ public final class IntentParser: @unchecked Sendable {
         try loadPrefix(site: site)
         session.rewind(to: prefixLength)
         let decoder = ConstrainedDecoder(grammar: grammar(for: site), tokenizer: language.tokenizer, endToken: endToken)
-        let result = try decoder.decode(session, pending: commandTokens)
+        let evidence = options.mentionWeight > 0
+            ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog, weight: options.mentionWeight)
+            : nil
+        let result = try decoder.decode(session, pending: commandTokens, evidence: evidence)
         timings.promptTokens = commandTokens.count
         timings.outputTokens = result.tokens.count
         timings.modelCalls = result.modelCalls

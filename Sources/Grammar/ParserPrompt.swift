@@ -2,13 +2,20 @@ import Inference
 import Intents
 
 /// The parser's prompt, in one place so that training data (`hark export-training-data`) and
-/// parsing use exactly the same text. ChatML, as SmolLM2-Instruct was tuned:
+/// parsing use exactly the same text. ChatML markup as SmolLM2-Instruct knows it, shortened where
+/// it costs per-command time:
 ///
 ///     <|im_start|>system\n{instructions}\n{registry}<|im_end|>\n      ← prefix: KV cached per site
 ///     [few-shot turns]                                                ← base model only
 ///     <|im_start|>user\n                                               ← prefix too (the same for every command)
-///     {command}<|im_end|>\n<|im_start|>assistant\n                     ← per command
+///     {command}<|im_end|>                                             ← per command
 ///     {canonical action}<|im_end|>                                    ← the output
+///
+/// The command's closing `<|im_end|>` is the whole per-command suffix: ChatML's
+/// `\n<|im_start|>assistant\n` would add four tokens to every command's prefill (about 8 ms at
+/// 2 threads here), and the tuned adapter needs no role header to know that an action follows.
+/// The intent names are not listed either: the grammar admits only the catalog's intents, the
+/// adapter learnt their names, and the list cost ~130 prefix tokens in every training example.
 ///
 /// `prefix(site:) + userTurn(command)` is the whole prompt; where it is split only decides
 /// what the KV cache holds.
@@ -24,15 +31,11 @@ public struct ParserPrompt: Sendable {
         self.examples = examples
     }
 
-    /// The fixed part for a site: instructions, the intents with their slots, and the registry.
+    /// The fixed part for a site: instructions and the registry.
     public func prefix(site: String?) -> String {
         var text = "<|im_start|>system\n"
         text += "Turn the user's smart-home command into one action: an intent, then slot=value pairs, using only the ids below. "
         text += "Answer none when it is not a command for these devices.\n"
-        text += "intents: " + catalog.intents.map { intent in
-            let slots = intent.slots.filter { !$0.isTarget }.map(\.name)
-            return slots.isEmpty ? intent.name : "\(intent.name)(\(slots.joined(separator: ",")))"
-        }.joined(separator: " ") + "\n"
         text += PromptText.registry(registry, site: site)
         text += "<|im_end|>\n"
         for example in examples {
@@ -46,13 +49,16 @@ public struct ParserPrompt: Sendable {
 
     /// The per-command part, ending where the model's answer begins.
     public static func userTurn(_ command: String) -> String {
-        "\(command)<|im_end|>\n<|im_start|>assistant\n"
+        "\(command)\(commandEnd)"
     }
+
+    /// Closes the command; the answer follows it directly.
+    public static let commandEnd = "<|im_end|>"
 
     /// Token ids of the per-command part. The command itself is tokenized as plain text, so
     /// chat markup typed into a command cannot open or close a turn.
     public static func userTurnTokens(_ command: String, tokenizer: BPETokenizer) -> [Int32] {
-        tokenizer.encode(command, parseSpecial: false) + tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n")
+        tokenizer.encode(command, parseSpecial: false) + tokenizer.encode(commandEnd)
     }
 
     /// A handful of worked examples drawn from the catalog's templates on the registry itself,

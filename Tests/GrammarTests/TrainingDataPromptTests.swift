@@ -20,7 +20,7 @@ final class TrainingDataPromptTests: XCTestCase {
             XCTAssertEqual(prompt.components(separatedBy: "<|im_start|>user\n").count, 2, "the tuned model's prompt has no few-shot turns")
             // What train.py does: the registry prefix ends where the last user turn begins, the command
             // sits between the user header and <|im_end|>, and the prompt ends with the assistant header.
-            let user = "<|im_start|>user\n", assistant = "<|im_end|>\n<|im_start|>assistant\n"
+            let user = "<|im_start|>user\n", assistant = "<|im_end|>"
             let cut = try XCTUnwrap(prompt.range(of: user, options: .backwards))
             XCTAssertTrue(prompt.hasPrefix(prefix))
             XCTAssertTrue(String(prompt[..<cut.lowerBound]).hasSuffix("<|im_end|>\n"))

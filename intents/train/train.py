@@ -32,7 +32,7 @@ from tqdm import tqdm  # noqa: E402
 
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 USER_TURN = "<|im_start|>user\n"
-ASSISTANT_TURN = "<|im_end|>\n<|im_start|>assistant\n"
+ASSISTANT_TURN = "<|im_end|>"  # closes the command; the answer follows directly (ParserPrompt.swift)
 
 
 def log(*args):
@@ -53,7 +53,7 @@ def split_prompt(prompt):
     """(prefix, command): the prefix ends where the last user turn begins."""
     cut = prompt.rfind(USER_TURN)
     if cut < 0 or not prompt.endswith(ASSISTANT_TURN):
-        raise ValueError("prompt does not end with a user turn and the assistant header")
+        raise ValueError("prompt does not end with a user turn closed by <|im_end|>")
     return prompt[:cut], prompt[cut + len(USER_TURN):-len(ASSISTANT_TURN)]
 
 

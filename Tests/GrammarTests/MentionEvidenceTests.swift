@@ -1,0 +1,76 @@
+import Foundation
+import Grammar
+import Inference
+import Intents
+import XCTest
+
+/// Mention evidence finds what a command names (typos and plurals included), biases only
+/// between actions that differ in it, and spells its action prefixes exactly as the grammar does.
+final class MentionEvidenceTests: XCTestCase {
+    static func home() throws -> HomeConfiguration {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../deploy/hark.example.yaml").standardized
+        return try HomeConfiguration.load(configFile: url)
+    }
+
+    func evidence(_ command: String, _ home: HomeConfiguration, weight: Float = 1) -> MentionEvidence {
+        let options = ActionGrammar.targetOptions(catalog: home.catalog, registry: home.registry, site: home.registry.site)
+        return MentionEvidence(command: command, options: options, registry: home.registry, catalog: home.catalog, weight: weight)
+    }
+
+    func score(_ e: MentionEvidence, _ prefix: String) -> Float? {
+        e.scored.first { String(decoding: $0.text, as: UTF8.self) == prefix }?.score
+    }
+
+    func testEveryTargetOptionIsAPathOfTheGrammar() throws {
+        let home = try Self.home()
+        for site in [home.registry.site, "office", nil] {
+            let automaton = ByteAutomaton(ActionGrammar.expression(catalog: home.catalog, registry: home.registry, site: site))
+            let options = ActionGrammar.targetOptions(catalog: home.catalog, registry: home.registry, site: site)
+            XCTAssertGreaterThan(options.count, 50)
+            for option in options {
+                XCTAssertNotNil(automaton.walk(Array(option.text.utf8), from: 0), "'\(option.text)' at site \(site ?? "-")")
+            }
+        }
+    }
+
+    func testFindsNamesAliasesTyposAndPlurals() throws {
+        let home = try Self.home()
+        let e = evidence("please switch off the bedsid lamps", home)
+        XCTAssertEqual(score(e, "turn_off device=bedroom.lamp"), 2.5, "typo + plural, adjacent words")
+        XCTAssertNil(score(e, "turn_off device=office.desk_lamp"), "one word of two is no evidence")
+        let alias = evidence("make the sonos quieter", home)
+        XCTAssertEqual(score(alias, "volume_down device=living_room.speaker"), 1)
+        let area = evidence("lights off in the lounge", home)
+        XCTAssertEqual(score(area, "turn_off area=living_room domain=light"), 2)
+        XCTAssertEqual(score(area, "turn_off area=living_room"), 1)
+        XCTAssertEqual(score(area, "turn_off domain=light"), 1)
+        let scene = evidence("time for cinema", home)
+        XCTAssertEqual(score(scene, "activate_scene scene=movie_night"), 1)
+        XCTAssertTrue(evidence("what is the capital of france", home).isEmpty)
+        XCTAssertFalse(MentionEvidence.same("lamp", "camp"), "short words need an exact match")
+        XCTAssertTrue(MentionEvidence.same("thermostat", "thermostats"))
+        XCTAssertTrue(MentionEvidence.same("kitchen", "kitchn"))
+    }
+
+    func testBiasPrefersTheNamedDeviceAndOnlyWhereChoicesDiffer() throws {
+        let home = try Self.home()
+        let e = evidence("turn on the desk lamp", home, weight: 3)
+        let prefix = Array("turn_on device=".utf8)
+        let pieces = ["office", "bedroom", "kitchen"].map { Array($0.utf8) }
+        let bias = try XCTUnwrap(e.bias(output: prefix, pieces: pieces))
+        XCTAssertEqual(bias[0], 7.5)
+        XCTAssertEqual(bias[1], 0)
+        // `none` loses to an intent that can act on the named device.
+        let first = try XCTUnwrap(e.bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
+        XCTAssertLessThan(first[0], first[1])
+        // Past the target (the values), every choice is equally consistent: no bias.
+        let after = Array("set_brightness device=office.desk_lamp brightness=".utf8)
+        XCTAssertNil(evidence("set the desk lamp to 40", home).bias(output: after, pieces: [Array("4".utf8), Array("5".utf8)]))
+        // An id that merely starts with the named one is not it; ending the output after the
+        // target keeps the evidence; going on with ` domain=` leaves an area-only target.
+        let lounge = evidence("everything off in the lounge", home)
+        XCTAssertEqual(lounge.bias(output: Array("turn_off area=living_room".utf8), pieces: [[], Array(" domain".utf8)]), [1, 0.5])
+        XCTAssertFalse(MentionEvidence.consistent(Array("turn_on device=office.desk_lamp2".utf8), with: Array("turn_on device=office.desk_lamp".utf8), ended: false))
+    }
+}
