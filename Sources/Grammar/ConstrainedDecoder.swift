@@ -65,19 +65,18 @@ public struct ConstrainedDecoder {
         var confidence = 1.0
         var calls = 0, forced = 0
 
+        var tokenStarts: [Int] = []  // where each of `tokens` begins in `output`
         for _ in 0..<maxSteps {
-            let forcedRun = batchableForcedText(from: state, after: output.last)
-            if !forcedRun.isEmpty {
-                let text = String(decoding: forcedRun, as: UTF8.self)
-                let ids = tokenizer.encode(text, parseSpecial: false)
-                if ids.flatMap(tokenizer.tokenBytes) == forcedRun, let end = automaton.walk(forcedRun, from: state) {
-                    pending += ids
-                    tokens += ids
-                    forced += ids.count
-                    output += forcedRun
-                    state = end
-                    continue
+            if let run = forcedTokens(from: state, output: output, tokens: tokens, tokenStarts: tokenStarts) {
+                for id in run.ids {
+                    tokenStarts.append(output.count)
+                    tokens.append(id)
+                    output += tokenizer.tokenBytes(id)
                 }
+                pending += run.ids
+                forced += run.ids.count
+                state = run.end
+                continue
             }
             let start = clock.now
             let legal = grammar.legalTokens(state)
@@ -86,6 +85,7 @@ public struct ConstrainedDecoder {
             if legal.isEmpty { break }  // accepting with no way on: done
             if legal.count == 1 && !accepting {
                 pending.append(legal[0].token)
+                tokenStarts.append(output.count)
                 tokens.append(legal[0].token)
                 output += tokenizer.tokenBytes(legal[0].token)
                 state = legal[0].next
@@ -112,6 +112,7 @@ public struct ConstrainedDecoder {
             if accepting && best == candidates.count - 1 { break }
             let choice = legal[best]
             pending = [choice.token]
+            tokenStarts.append(output.count)
             tokens.append(choice.token)
             output += tokenizer.tokenBytes(choice.token)
             state = choice.next
@@ -121,15 +122,18 @@ public struct ConstrainedDecoder {
                             forcedTokens: forced, maskSeconds: maskTime.seconds)
     }
 
-    /// The grammar's fixed text from `state`, cut so that it starts and ends on a boundary of
-    /// the tokenizer's pre-tokenization chunks; otherwise its canonical tokens could differ
-    /// from those of the whole output as training tokenized it. Empty when no such cut exists.
-    func batchableForcedText(from state: Int32, after previous: UInt8?) -> [UInt8] {
+    /// The tokens of the text the grammar fixes from `state`, as the tokenizer would spell the
+    /// whole output there (DESIGN.md section 4: forced text goes in canonically, in one batch),
+    /// or nil when there is no fixed text or it cannot be spelled so.
+    ///
+    /// The fixed text is cut back to the last boundary of the tokenizer's pre-tokenization chunks
+    /// when what follows it may continue its last chunk. When it continues the chunk the output
+    /// ends in (`device=n` + `ursery.`), the whole chunk is tokenized, and the run is used only if
+    /// the tokens already emitted for that chunk are the start of its canonical spelling.
+    func forcedTokens(from state: Int32, output: [UInt8], tokens: [Int32], tokenStarts: [Int]) -> (ids: [Int32], end: Int32)? {
         let automaton = grammar.automaton
         let (bytes, end) = automaton.forcedBytes(from: state)
-        guard !bytes.isEmpty else { return [] }
-        if let previous, ChunkBoundary.continues(previous, bytes[0]) { return [] }
-        // Cut back to the last boundary if the text after the run may continue its last chunk.
+        guard !bytes.isEmpty else { return nil }
         let following = automaton.transitions[Int(end)].map(\.byte)
         var cut = bytes.count
         if following.contains(where: { ChunkBoundary.continues(bytes[bytes.count - 1], $0) }) {
@@ -139,7 +143,22 @@ public struct ConstrainedDecoder {
                 break
             }
         }
-        return Array(bytes[..<cut])
+        guard cut > 0 else { return nil }
+        let run = Array(bytes[..<cut])
+        // Where the chunk that the run continues begins (the run itself when it starts one).
+        var chunkStart = output.count
+        if let last = output.last, ChunkBoundary.continues(last, run[0]) {
+            chunkStart -= 1
+            while chunkStart > 0 && ChunkBoundary.continues(output[chunkStart - 1], output[chunkStart]) { chunkStart -= 1 }
+        }
+        guard let first = chunkStart == output.count ? tokens.count : tokenStarts.firstIndex(of: chunkStart) else { return nil }
+        let text = Array(output[chunkStart...]) + run
+        let ids = tokenizer.encode(String(decoding: text, as: UTF8.self), parseSpecial: false)
+        let emitted = tokens[first...]
+        guard ids.count > emitted.count, ids.starts(with: emitted), ids.flatMap(tokenizer.tokenBytes) == text else { return nil }
+        let fresh = Array(ids[emitted.count...])
+        guard let stop = automaton.walk(run, from: state) else { return nil }
+        return (fresh, stop)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Intents
 
 /// What a command names, by its words: which devices, areas, domains and scenes of the registry
@@ -9,18 +10,26 @@ import Intents
 ///
 /// The model still makes every decision; evidence only re-ranks what the grammar already allows,
 /// and it is silent (no bias) when the command names nothing of the registry. Scores: a phrase of
-/// k content words found in full scores k (+0.5 when its words are adjacent and in order); a
-/// partial match scores 0. `area + domain` needs the area named (and scores half the area's
+/// k content words found in full scores k (a fuzzy word ¾; +0.5 when the words are adjacent and in
+/// order); a partial match scores 0. `area + domain` needs the area named (and scores half the area's
 /// score when the domain is not named); a domain alone scores its words.
 public struct MentionEvidence: Sendable {
     /// Action prefixes (intent name + target text, or `activate_scene scene=<id>`) that the
     /// command gives positive evidence for.
     public private(set) var scored: [(text: [UInt8], score: Float)]
+    /// Numbers the command says, canonically spelt (`40`, `18.5`), digits or words.
+    public let numbers: [String]
+    /// Names of the catalog's numeric slots (`brightness`, `step`, …).
+    let numericSlots: [[UInt8]]
     public let weight: Float
 
     /// Evidence for `command` against the grammar's target options (`ActionGrammar.targetOptions`).
     public init(command: String, options: [ActionGrammar.TargetOption], registry: Registry, catalog: Catalog, weight: Float) {
         self.weight = weight
+        numbers = MentionEvidence.numbers(in: command)
+        var slotNames = Set<String>()
+        for intent in catalog.intents { for slot in intent.slots where slot.type.numericRange != nil { slotNames.insert(slot.name) } }
+        numericSlots = slotNames.sorted().map { Array(" \($0)=".utf8) }
         let words = MentionEvidence.words(command)
         var cache: [String: Float] = [:]
         func phraseScore(_ phrases: [String]) -> Float {
@@ -59,12 +68,13 @@ public struct MentionEvidence: Sendable {
         }
     }
 
-    /// True when the command names something of the registry.
-    public var isEmpty: Bool { scored.isEmpty }
+    /// True when the command names nothing of the registry and says no number.
+    public var isEmpty: Bool { scored.isEmpty && numbers.isEmpty }
 
     /// Logit offsets for the candidate continuations `pieces` of `output` (one per candidate;
     /// an empty piece stands for ending the output), or nil when they would all be equal.
     public func bias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
+        if let values = valueBias(output: output, pieces: pieces) { return values }
         guard !scored.isEmpty else { return nil }
         var result = [Float](repeating: 0, count: pieces.count)
         var varies = false
@@ -95,6 +105,73 @@ public struct MentionEvidence: Sendable {
         return !targetKeys.contains { $0.starts(with: rest) || rest.starts(with: $0) }
     }
 
+    /// Inside a numeric value (after `brightness=`): the digits of a number the command says gain
+    /// `weight`. Where an optional numeric slot may follow: starting it gains `weight` when the
+    /// command says a number the output has not used, and loses `weight` when it says none.
+    func valueBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
+        let equals = UInt8(ascii: "="), space = UInt8(ascii: " ")
+        func isNumeric(_ b: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") }
+        var result = [Float](repeating: 0, count: pieces.count)
+        if let eq = output.lastIndex(of: equals), !output[eq...].contains(space),
+           numericSlots.contains(where: { output[..<(eq + 1)].reversed().starts(with: $0.reversed()) }) {
+            // In a numeric value.
+            guard !numbers.isEmpty else { return nil }
+            let sofar = Array(output[(eq + 1)...])
+            for (i, piece) in pieces.enumerated() {
+                let ends = piece.isEmpty || piece[0] == space
+                let digits = ends ? [] : Array(piece.prefix { isNumeric($0) })
+                if !ends && digits.count < piece.count { continue }
+                let value = sofar + digits
+                let hit = numbers.contains { n in ends ? Array(n.utf8) == value : Array(n.utf8).starts(with: value) }
+                if hit { result[i] = weight }
+            }
+        } else if !output.isEmpty, pieces.contains(where: \.isEmpty) {
+            // Where an optional slot may begin: only numeric ones are judged.
+            let used = numbers.filter { n in
+                output.indices.contains { output[$0] == equals && output[($0 + 1)...].starts(with: Array(n.utf8)) }
+            }
+            let unused = numbers.count > used.count
+            var any = false
+            for (i, key) in pieces.enumerated() where !key.isEmpty && key[0] == space {
+                guard numericSlots.contains(where: { $0.starts(with: key) || key.starts(with: $0) }),
+                      !Self.targetKeys.contains(where: { $0.starts(with: key) }) else { continue }
+                result[i] = unused ? weight : -weight
+                any = true
+            }
+            if !any { return nil }
+        } else {
+            return nil
+        }
+        return result.contains(where: { $0 != result[0] }) ? result : nil
+    }
+
+    /// Numbers in a command, canonically spelt: digits (`21`, `19.5`, `30%`) and number words
+    /// ("seventy five", "eighteen and a half", "a hundred"); "half" alone is not one.
+    public static func numbers(in command: String) -> [String] {
+        let raw = command.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" }).map {
+            $0.trimmingCharacters(in: CharacterSet.alphanumerics.inverted)
+        }.filter { !$0.isEmpty }
+        var out: [String] = []
+        var i = 0
+        while i < raw.count {
+            var found: (Int, SlotNumber)?
+            for j in stride(from: min(raw.count, i + 6), to: i, by: -1) {
+                let span = raw[i..<j]
+                if span.count == 1, span.first == "a" || span.first == "half" { continue }
+                if span.first == "a" && span.count == 2 && span.last == "half" { continue }
+                if span.first == "and" { continue }
+                if let n = NumberWords.parse(span.joined(separator: " ")) { found = (j, n); break }
+            }
+            if let (j, n) = found {
+                if !out.contains(n.description) { out.append(n.description) }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
     private static let targetKeys: [[UInt8]] = [Array(" domain=".utf8), Array(" area=".utf8)]
 
     // MARK: - Words
@@ -120,35 +197,55 @@ public struct MentionEvidence: Sendable {
     /// Words that name nothing on their own.
     static let fillers: Set<String> = ["the", "a", "an", "my", "our", "of", "in", "on", "at", "to", "and"]
 
-    static func score(phrase: [String], in words: [String]) -> Float {
+    /// The evidence that `words` (a command's) name `phrase` (its words).
+    public static func score(phrase: [String], in words: [String]) -> Float {
         let content = phrase.filter { !fillers.contains($0) }
         guard !content.isEmpty else { return 0 }
         var positions: [Int] = []
+        var total: Float = 0
         for w in content {
-            guard let at = words.firstIndex(where: { same($0, w) }) else { return 0 }
-            positions.append(at)
+            // Each word of the command stands for one word of the phrase; exact matches first.
+            let free = words.indices.filter { !positions.contains($0) }
+            if let at = free.first(where: { words[$0] == w || Self.stem(words[$0]) == Self.stem(w) }) {
+                positions.append(at)
+                total += 1
+            } else if let at = free.first(where: { same(words[$0], w) }) {
+                positions.append(at)
+                total += 0.75
+            } else {
+                return 0
+            }
         }
         let adjacent = content.count > 1 && zip(positions, positions.dropFirst()).allSatisfy { $1 == $0 + 1 }
-        return Float(content.count) + (adjacent ? 0.5 : 0)
+        return total + (adjacent ? 0.5 : 0)
     }
 
-    /// Equal words up to a plural `s`/`es` ending or, for words of five letters or more, one
-    /// edit (insertion, deletion, substitution or swap of neighbours); shorter words differ in
-    /// one letter too often ("lamp", "camp") to allow it.
-    public static func same(_ a: String, _ b: String) -> Bool {
-        if a == b { return true }
-        let x = Array(a.utf8), y = Array(b.utf8)
-        func stem(_ w: [UInt8]) -> ArraySlice<UInt8> {
-            if w.count > 3, w.last == UInt8(ascii: "s") {
-                if w.count > 4, w[w.count - 2] == UInt8(ascii: "e"), [UInt8(ascii: "h"), UInt8(ascii: "x"), UInt8(ascii: "s")].contains(w[w.count - 3]) {
-                    return w[..<(w.count - 2)]
-                }
-                return w[..<(w.count - 1)]
-            }
-            return w[...]
+    /// A word without its plural ending (`lights` → `light`, `switches` → `switch`).
+    static func stem(_ word: String) -> Substring {
+        let w = Array(word.utf8)
+        if w.count > 3, w.last == UInt8(ascii: "s") {
+            if w.count > 4, w[w.count - 2] == UInt8(ascii: "e"), "hxs".utf8.contains(w[w.count - 3]) { return word.dropLast(2) }
+            return word.dropLast()
         }
-        if stem(x) == stem(y) { return true }
-        guard min(x.count, y.count) >= 5, abs(x.count - y.count) <= 1 else { return false }
+        return word[...]
+    }
+
+    /// Equal words up to a plural ending, a swap of neighbouring letters (five letters or more:
+    /// "raeding") or one inserted, deleted or replaced letter (six or more: "kitchn"). Shorter
+    /// words differ by one letter too often ("light", "night") to allow it. Fuzzy matches count
+    /// three quarters of an exact one in `score`.
+    public static func same(_ a: String, _ b: String) -> Bool {
+        if a == b || stem(a) == stem(b) { return true }
+        let x = Array(a.utf8), y = Array(b.utf8)
+        let shorter = min(x.count, y.count)
+        guard shorter >= 5, abs(x.count - y.count) <= 1 else { return false }
+        if shorter < 6 {
+            // Only a swap of neighbours.
+            guard x.count == y.count else { return false }
+            var i = 0
+            while i < x.count && x[i] == y[i] { i += 1 }
+            return i + 1 < x.count && x[i] == y[i + 1] && x[i + 1] == y[i] && x[(i + 2)...] == y[(i + 2)...]
+        }
         return withinOneEdit(x, y)
     }
 

@@ -15,6 +15,9 @@ struct ParserOptions: ParsableArguments {
     @Option(name: .long, help: "Below this confidence a command is 'not understood'.")
     var threshold = 0.3
 
+    @Option(name: .long, help: "Logit bias per point of evidence that the command names a device, area or scene (0: off).")
+    var mentionWeight: Float = IntentParser.Options().mentionWeight
+
     @Option(name: .long, help: "Worked examples in the prompt (default: none with the intent adapter, 8 without).")
     var examples: Int?
 
@@ -33,6 +36,7 @@ struct ParserOptions: ParsableArguments {
         var options = IntentParser.Options()
         options.threads = model.threads
         options.confidenceThreshold = threshold
+        options.mentionWeight = mentionWeight
         let language = try model.load()
         options.examples = examples ?? (language.adapter == nil ? 8 : 0)
         return try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)

@@ -37,7 +37,7 @@ final class MentionEvidenceTests: XCTestCase {
     func testFindsNamesAliasesTyposAndPlurals() throws {
         let home = try Self.home()
         let e = evidence("please switch off the bedsid lamps", home)
-        XCTAssertEqual(score(e, "turn_off device=bedroom.lamp"), 2.5, "typo + plural, adjacent words")
+        XCTAssertEqual(score(e, "turn_off device=bedroom.lamp"), 2.25, "typo (¾) + plural, adjacent words")
         XCTAssertNil(score(e, "turn_off device=office.desk_lamp"), "one word of two is no evidence")
         let alias = evidence("make the sonos quieter", home)
         XCTAssertEqual(score(alias, "volume_down device=living_room.speaker"), 1)
@@ -51,6 +51,11 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertFalse(MentionEvidence.same("lamp", "camp"), "short words need an exact match")
         XCTAssertTrue(MentionEvidence.same("thermostat", "thermostats"))
         XCTAssertTrue(MentionEvidence.same("kitchen", "kitchn"))
+        XCTAssertTrue(MentionEvidence.same("reading", "raeding"))
+        XCTAssertFalse(MentionEvidence.same("light", "night"), "five letters: a swap, not a substitution")
+        // One word of the command cannot stand for two of the phrase.
+        XCTAssertEqual(MentionEvidence.score(phrase: ["light", "light"], in: ["the", "light"]), 0)
+        XCTAssertEqual(MentionEvidence.score(phrase: ["night", "light"], in: ["outside", "light"]), 0)
     }
 
     func testBiasPrefersTheNamedDeviceAndOnlyWhereChoicesDiffer() throws {
@@ -65,12 +70,30 @@ final class MentionEvidenceTests: XCTestCase {
         let first = try XCTUnwrap(e.bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
         XCTAssertLessThan(first[0], first[1])
         // Past the target (the values), every choice is equally consistent: no bias.
-        let after = Array("set_brightness device=office.desk_lamp brightness=".utf8)
-        XCTAssertNil(evidence("set the desk lamp to 40", home).bias(output: after, pieces: [Array("4".utf8), Array("5".utf8)]))
+        let after = Array("brightness_up device=office.desk_lamp step=".utf8)
+        XCTAssertNil(evidence("brighten the desk lamp a lot", home).bias(output: after, pieces: [Array("4".utf8), Array("5".utf8)]))
         // An id that merely starts with the named one is not it; ending the output after the
         // target keeps the evidence; going on with ` domain=` leaves an area-only target.
         let lounge = evidence("everything off in the lounge", home)
         XCTAssertEqual(lounge.bias(output: Array("turn_off area=living_room".utf8), pieces: [[], Array(" domain".utf8)]), [1, 0.5])
         XCTAssertFalse(MentionEvidence.consistent(Array("turn_on device=office.desk_lamp2".utf8), with: Array("turn_on device=office.desk_lamp".utf8), ended: false))
+    }
+
+    func testNumbersAreFoundAndSteerValues() throws {
+        XCTAssertEqual(MentionEvidence.numbers(in: "set the lamp to seventy five"), ["75"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "nest to eighteen and a half"), ["18.5"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "Fairy lights at 10%."), ["10"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "set it to 19.5 please"), ["19.5"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "a hundred percent"), ["100"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "half brightness on a lamp"), [])
+        let home = try Self.home()
+        let e = evidence("desk lamp to forty", home, weight: 2)
+        let value = Array("set_brightness device=office.desk_lamp brightness=".utf8)
+        XCTAssertEqual(e.bias(output: value, pieces: ["4", "5", "40"].map { Array($0.utf8) }), [2, 0, 2])
+        XCTAssertEqual(e.bias(output: value + Array("4".utf8), pieces: [[], Array("0".utf8), Array("5".utf8)]), [0, 2, 0])
+        // An optional numeric slot: taken when a number is left to say, left out when none is said.
+        let target = Array("brightness_up device=office.desk_lamp".utf8)
+        XCTAssertEqual(evidence("desk lamp up by twenty", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [0, 2])
+        XCTAssertEqual(evidence("brighter desk lamp", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [0, -2])
     }
 }
