@@ -1,0 +1,44 @@
+import Foundation
+import Grammar
+import Inference
+import Intents
+import XCTest
+
+/// The accuracy gate (issue 4): the real model with the committed intent adapter, on a fixed
+/// 100-case subset of the held-out eval sets (every fourth case of `intents/eval/home-a.jsonl`
+/// and `home-b.jsonl`, 50 from each; both homes and their phrasings are unseen in training).
+final class AccuracyGateTests: XCTestCase {
+    /// The exact-action accuracy the subset must reach.
+    static let required = 0.95
+
+    func testTheTunedParserMeetsTheAccuracyGateOnUnseenHomes() throws {
+        let modelPath = try XCTUnwrap(ModelLocator.defaultModelPath(), ModelLocator.notFoundMessage())
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+        // The committed adapter; HARK_ADAPTER points the gate at another one (a new training run).
+        let adapterPath = ProcessInfo.processInfo.environment["HARK_ADAPTER"] ?? repo.appendingPathComponent("intents/adapter/hark-intents.lora.gguf").path
+        let language = try LanguageModel(path: modelPath, adapterPath: adapterPath)
+        let eval = repo.appendingPathComponent("intents/eval")
+        var total = ParserEvaluation()
+        for home in ["home-a", "home-b"] {
+            let config = try HomeConfiguration.load(configFile: eval.appendingPathComponent("\(home).yaml"))
+            let all = try EvalCase.load(path: eval.appendingPathComponent("\(home).jsonl").path, catalog: config.catalog)
+            let subset = Array(all.enumerated().filter { $0.offset % 4 == 0 }.map(\.element).prefix(50))
+            XCTAssertEqual(subset.count, 50)
+            var options = IntentParser.Options()
+            options.threads = 2
+            let parser = try IntentParser(language: language, catalog: config.catalog, registry: config.registry, options: options)
+            try parser.prepare()
+            var evaluation = ParserEvaluation()
+            try evaluation.run(subset, parser: parser)
+            for failure in evaluation.failures {
+                print("gate: \(home).jsonl:\(failure.item.line) '\(failure.item.text)' -> \(failure.got)\(failure.detail), expected \(failure.item.expected)")
+            }
+            print(String(format: "gate: %@ accuracy %.3f (n=%d), not-a-command rejection %.3f (n=%d)",
+                         home, evaluation.accuracy, evaluation.total, evaluation.rejection, evaluation.noneTotal))
+            total.merge(evaluation)
+        }
+        print(String(format: "gate: accuracy %.3f (n=%d), required %.2f", total.accuracy, total.total, Self.required))
+        XCTAssertEqual(total.total, 100)
+        XCTAssertGreaterThanOrEqual(total.accuracy, Self.required)
+    }
+}
