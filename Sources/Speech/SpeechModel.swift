@@ -2,12 +2,16 @@ import Foundation
 
 /// Where a PocketSphinx model lives: the acoustic model directory and the pronunciation dictionary.
 ///
-/// Assumes the layout of Debian's `pocketsphinx-en-us` (`<dir>/en-us/` with `mdef`, `means`, …, and
+/// Checks that the files exist, not what they hold: PocketSphinx ends the process on a corrupt
+/// model file, so point it only at installed models. Assumes the layout of Debian's `pocketsphinx-en-us` (`<dir>/en-us/` with `mdef`, `means`, …, and
 /// `<dir>/cmudict-en-us.dict`), which is what the config's `speech.model` names. Both can also be
 /// given one by one for other models.
 public struct SpeechModel: Sendable, Hashable {
     /// Debian's US English model.
     public static let defaultDirectory = URL(fileURLWithPath: "/usr/share/pocketsphinx/model/en-us")
+
+    /// Files every acoustic model directory has (besides the mixture weights).
+    static let requiredFiles = ["mdef", "means", "variances", "transition_matrices"]
 
     /// The acoustic model directory (`-hmm`): `mdef`, `means`, `variances`, `feat.params`, …
     public var acousticModel: URL
@@ -23,6 +27,15 @@ public struct SpeechModel: Sendable, Hashable {
         }
         guard fm.fileExists(atPath: acousticModel.appendingPathComponent("mdef").path) else {
             throw .modelNotFound(path: acousticModel.path, reason: "not an acoustic model directory (it has no 'mdef' file)")
+        }
+        // PocketSphinx ends the process (E_FATAL → exit) on a missing model file, so check them first.
+        let missing = Self.requiredFiles.filter { !fm.isReadableFile(atPath: acousticModel.appendingPathComponent($0).path) }
+        if !missing.isEmpty {
+            throw .modelNotFound(path: acousticModel.path, reason: "incomplete acoustic model: missing \(missing.joined(separator: ", "))")
+        }
+        if !fm.isReadableFile(atPath: acousticModel.appendingPathComponent("sendump").path),
+           !fm.isReadableFile(atPath: acousticModel.appendingPathComponent("mixture_weights").path) {
+            throw .modelNotFound(path: acousticModel.path, reason: "incomplete acoustic model: no mixture weights ('sendump' or 'mixture_weights')")
         }
         guard fm.isReadableFile(atPath: dictionary.path) else {
             throw .modelNotFound(path: dictionary.path, reason: "pronunciation dictionary not found or not readable")

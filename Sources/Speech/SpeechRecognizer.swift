@@ -7,17 +7,14 @@ public struct Transcript: Sendable, Hashable {
     public var text: String
     /// PocketSphinx's path score (log domain, larger is better); comparable only within one grammar.
     public var score: Int32
-    /// Posterior probability of the sentence (0...1) from the word lattice; nil when unavailable.
-    public var confidence: Double?
     /// Seconds of audio decoded.
     public var audioSeconds: Double
     /// Wall-clock seconds spent decoding (processing the samples and finishing the utterance).
     public var decodeSeconds: Double
 
-    public init(text: String, score: Int32 = 0, confidence: Double? = nil, audioSeconds: Double, decodeSeconds: Double) {
+    public init(text: String, score: Int32 = 0, audioSeconds: Double, decodeSeconds: Double) {
         self.text = text
         self.score = score
-        self.confidence = confidence
         self.audioSeconds = audioSeconds
         self.decodeSeconds = decodeSeconds
     }
@@ -40,23 +37,25 @@ public final class SpeechRecognizer {
     private var started = false
 
     /// A recogniser for `grammar`, with a dictionary of just the grammar's words taken from `dictionary`.
-    public convenience init(model: SpeechModel, grammar: SpeechGrammar, dictionary: PronunciationDictionary) throws(SpeechError) {
-        try self.init(model: model, jsgf: grammar.jsgf, dictionaryText: grammar.dictionaryText(from: dictionary))
+    public convenience init(model: SpeechModel, grammar: SpeechGrammar, dictionary: PronunciationDictionary,
+                            arguments: [String: String] = [:]) throws(SpeechError) {
+        try self.init(model: model, jsgf: grammar.jsgf, dictionaryText: grammar.dictionaryText(from: dictionary), arguments: arguments)
     }
 
     /// A recogniser for any JSGF text whose first public rule is the one searched. `dictionaryText`
     /// (Sphinx format) must cover its words; nil loads the model's full dictionary (slower).
     /// Throws `grammarRejected` with PocketSphinx's reasons when the grammar does not parse, names an
     /// undefined rule or uses a word the dictionary lacks.
-    public init(model: SpeechModel, jsgf: String, dictionaryText: String? = nil) throws(SpeechError) {
-        decoder = try SphinxDecoder(model: model, dictionaryText: dictionaryText, arguments: [])
+    /// `arguments` are extra PocketSphinx options (`["-beam": "1e-40"]`), over Hark's defaults.
+    public init(model: SpeechModel, jsgf: String, dictionaryText: String? = nil, arguments: [String: String] = [:]) throws(SpeechError) {
+        decoder = try SphinxDecoder(model: model, dictionaryText: dictionaryText, arguments: arguments.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         try decoder.useGrammar(jsgf, name: "hark_commands")
     }
 
-    /// Recognises one whole utterance.
+    /// Recognises one whole utterance (normalised over itself, which is more accurate than streaming).
     public func decode(_ samples: [Int16]) throws(SpeechError) -> Transcript {
         try start()
-        try process(samples)
+        try feed(samples, wholeUtterance: true)
         return try finish()
     }
 
@@ -71,10 +70,14 @@ public final class SpeechRecognizer {
 
     /// Feeds samples of the current utterance.
     public func process(_ samples: [Int16]) throws(SpeechError) {
+        try feed(samples, wholeUtterance: false)
+    }
+
+    private func feed(_ samples: [Int16], wholeUtterance: Bool) throws(SpeechError) {
         guard started else { throw .decodingFailed("process called before start") }
         let clock = ContinuousClock()
         let t0 = clock.now
-        let ok = samples.withUnsafeBufferPointer { decoder.process($0) }
+        let ok = samples.withUnsafeBufferPointer { decoder.process($0, wholeUtterance: wholeUtterance) }
         decodeTime += clock.now - t0
         if !ok { throw .decodingFailed("ps_process_raw failed") }
         samplesInUtterance += samples.count
@@ -91,10 +94,9 @@ public final class SpeechRecognizer {
         let t0 = clock.now
         try decoder.endUtterance()
         let hyp = decoder.hypothesis()
-        let confidence = decoder.posterior()
         decodeTime += clock.now - t0
         let words = (hyp?.text ?? "").split(separator: " ").map { $0.lowercased() }
-        return Transcript(text: words.joined(separator: " "), score: hyp?.score ?? 0, confidence: confidence,
+        return Transcript(text: words.joined(separator: " "), score: hyp?.score ?? 0,
                           audioSeconds: Double(samplesInUtterance) / Double(SphinxDecoder.sampleRate),
                           decodeSeconds: Double(decodeTime.components.seconds) + Double(decodeTime.components.attoseconds) * 1e-18)
     }

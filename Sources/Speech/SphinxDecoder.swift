@@ -8,8 +8,6 @@ import Foundation
 /// A decoder is single-threaded: use it from one task at a time (its owners are not `Sendable`).
 final class SphinxDecoder {
     let handle: OpaquePointer
-    /// Samples per 10 ms frame at 16 kHz, the unit of PocketSphinx segment times.
-    static let samplesPerFrame = 160
     static let sampleRate = 16_000
 
     /// A decoder with `model`'s acoustic model, a dictionary (`dictionaryText` in Sphinx format, or
@@ -43,6 +41,11 @@ final class SphinxDecoder {
 
     /// Installs a JSGF grammar as search `name` and makes it the active search.
     func useGrammar(_ jsgf: String, name: String) throws(SpeechError) {
+        // SphinxBase 5prealpha accepts a reference to an undefined rule silently (it matches nothing),
+        // so check references here and name the rule.
+        if let undefined = Self.undefinedRules(jsgf).first {
+            throw .grammarRejected(reason: "rule <\(undefined)> is referenced but not defined", log: [])
+        }
         let (rc, log) = SphinxLog.capture { () -> Int32 in
             let r = ps_set_jsgf_string(handle, name, jsgf)
             return r < 0 ? r : ps_set_search(handle, name)
@@ -62,14 +65,26 @@ final class SphinxDecoder {
         if rc < 0 { throw .keyphraseRejected(phrase: phrase, reason: SphinxLog.summary(SphinxLog.problems(log)) ?? "PocketSphinx refused it") }
     }
 
+    /// Rules referenced in `jsgf` but not defined there (imports are not followed), in order.
+    static func undefinedRules(_ jsgf: String) -> [String] {
+        let body = jsgf.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("import") }.joined(separator: "\n")
+        var defined: Set<String> = ["NULL", "VOID"]
+        for m in body.matches(of: /<([^<>\s]+)>\s*=/) { defined.insert(String(m.1)) }
+        var out: [String] = []
+        for m in body.matches(of: /<([^<>\s]+)>/) where !defined.contains(String(m.1)) && !out.contains(String(m.1)) { out.append(String(m.1)) }
+        return out
+    }
+
     func startUtterance() throws(SpeechError) {
         if ps_start_utt(handle) < 0 { throw .decodingFailed("ps_start_utt failed (no active search?)") }
     }
 
-    /// Feeds samples; false when PocketSphinx refuses them (no utterance started).
-    func process(_ samples: UnsafeBufferPointer<Int16>) -> Bool {
+    /// Feeds samples; false when PocketSphinx refuses them (no utterance started). With
+    /// `wholeUtterance` the samples are the entire utterance, so cepstral mean normalisation uses
+    /// the utterance's own mean instead of the running estimate from earlier audio.
+    func process(_ samples: UnsafeBufferPointer<Int16>, wholeUtterance: Bool = false) -> Bool {
         guard let base = samples.baseAddress, !samples.isEmpty else { return true }
-        return ps_process_raw(handle, base, samples.count, 0, 0) >= 0
+        return ps_process_raw(handle, base, samples.count, 0, wholeUtterance ? 1 : 0) >= 0
     }
 
     func endUtterance() throws(SpeechError) {
@@ -81,27 +96,6 @@ final class SphinxDecoder {
         var score: Int32 = 0
         guard let hyp = ps_get_hyp(handle, &score) else { return nil }
         return (String(cString: hyp), score)
-    }
-
-    /// Posterior probability of the hypothesis (0...1) when the search computes one, else nil.
-    func posterior() -> Double? {
-        let p = ps_get_prob(handle)
-        guard p != 0, let math = ps_get_logmath(handle) else { return nil }
-        return logmath_exp(math, p)
-    }
-
-    /// The recognised words with their end frames (relative to the utterance start), fillers included.
-    func segments() -> [(word: String, startFrame: Int, endFrame: Int)] {
-        var out: [(String, Int, Int)] = []
-        var seg = ps_seg_iter(handle)
-        while let s = seg {
-            var sf: Int32 = 0
-            var ef: Int32 = 0
-            ps_seg_frames(s, &sf, &ef)
-            out.append((String(cString: ps_seg_word(s)), Int(sf), Int(ef)))
-            seg = ps_seg_next(s)
-        }
-        return out
     }
 
     var inSpeech: Bool { ps_get_in_speech(handle) != 0 }
