@@ -136,8 +136,10 @@ enum SphinxLog {
     static func problems(_ log: [String]) -> [String] {
         log.filter { $0.hasPrefix("ERROR") || $0.hasPrefix("FATAL") || $0.hasPrefix("WARN") }.map { line in
             // `ERROR: "jsgf.c", line 123: message` → `message`
-            if let r = line.range(of: #"line \d+: "#, options: .regularExpression) { return String(line[r.upperBound...]) }
-            return line
+            var text = line
+            if let r = text.range(of: #"line \d+: "#, options: .regularExpression) { text = String(text[r.upperBound...]) }
+            // The JSGF scanner's line counter runs on across grammars, so its "at line N" misleads.
+            return text.replacingOccurrences(of: #" at line \d+"#, with: "", options: .regularExpression)
         }
     }
 

@@ -8,17 +8,18 @@ final class RecognitionTests: XCTestCase {
     static let voices = [Voice(name: "en-us", speed: 150), Voice(name: "en-us+f3", speed: 170), Voice(name: "en-gb", speed: 130)]
 
     /// 60 distinct commands sampled from the template expander over the example registry (seeded,
-    /// so the same every run), in spoken form, each checked to be in the grammar.
-    static func commands(count: Int = 60) -> [(text: String, intent: String)] {
+    /// so the same every run), in spoken form, with the expansion (intent and canonical action) each
+    /// stands for, so that an end-to-end check can compare parsed transcripts with `expansion.action`.
+    static func commands(count: Int = 60) -> [(text: String, intent: String, expansion: Expansion)] {
         let expander = TemplateExpander(catalog: exampleHome.catalog, registry: exampleHome.registry)
         var rng = SeededGenerator(seed: 2024)
-        var out: [(String, String)] = []
+        var out: [(String, String, Expansion)] = []
         var seen = Set<String>()
         while out.count < count {
             for e in expander.sample(count: count, using: &rng) where out.count < count {
                 guard let words = SpokenText.words(e.text), words.allSatisfy(cmuDictionary.contains) else { continue }
                 let text = words.joined(separator: " ")
-                if seen.insert(text).inserted { out.append((text, e.intent)) }
+                if seen.insert(text).inserted { out.append((text, e.intent, e)) }
             }
         }
         return out
