@@ -35,6 +35,7 @@ final class RecognitionTests: XCTestCase {
         let pad = Synthesizer.silence(seconds: 0.25)  // endpointed audio keeps a little silence around speech
         var report: [String] = []
         var totals = (exact: 0, errors: 0, words: 0, audio: 0.0, decode: 0.0, n: 0)
+        var exactUpToHomophones = 0
         var perVoice: [Voice: (exact: Int, errors: Int, words: Int)] = [:]
         for voice in Self.voices {
             var v = (exact: 0, errors: 0, words: 0)
@@ -46,6 +47,7 @@ final class RecognitionTests: XCTestCase {
                 v.errors += errors
                 v.words += ref.count
                 if errors == 0 { v.exact += 1 } else { report.append("  [\(voice)] '\(c.text)' → '\(t.text)'") }
+                if wordErrors(reference: ref, hypothesis: t.words, same: homophones) == 0 { exactUpToHomophones += 1 }
                 totals.audio += t.audioSeconds
                 totals.decode += t.decodeSeconds
                 totals.n += 1
@@ -65,6 +67,7 @@ final class RecognitionTests: XCTestCase {
         let wer = Double(totals.errors) / Double(totals.words)
         print(String(format: "all: exact %.1f %% (%d/%d), WER %.1f %%, RTF %.3f (%.1f s audio decoded in %.2f s)", 100 * exactRate, totals.exact,
                      totals.n, 100 * wer, totals.decode / totals.audio, totals.audio, totals.decode))
+        print(String(format: "exact up to homophones (color/colour): %.1f %%", 100 * Double(exactUpToHomophones) / Double(totals.n)))
         print("misrecognised:\n" + report.joined(separator: "\n"))
 
         // Measured: 80.6 % exact, WER 6.5 % (en-us 1.7 %, en-us+f3 7.2 %, en-gb 10.6 %), RTF 0.11 on

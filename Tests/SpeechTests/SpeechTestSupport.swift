@@ -121,14 +121,21 @@ enum RawAudio {
 }
 
 /// Word error rate counts: substitutions + deletions + insertions against the reference length.
-func wordErrors(reference: [String], hypothesis: [String]) -> Int {
+/// With `same`, words that compare equal by it count as a match (e.g. homophones).
+func wordErrors(reference: [String], hypothesis: [String], same: (String, String) -> Bool = { $0 == $1 }) -> Int {
     var previous = Array(0...hypothesis.count)
     for (i, r) in reference.enumerated() {
         var current = [i + 1] + [Int](repeating: 0, count: hypothesis.count)
         for (j, h) in hypothesis.enumerated() {
-            current[j + 1] = min(previous[j] + (r == h ? 0 : 1), previous[j + 1] + 1, current[j] + 1)
+            current[j + 1] = min(previous[j] + (same(r, h) ? 0 : 1), previous[j + 1] + 1, current[j] + 1)
         }
         previous = current
     }
     return previous[hypothesis.count]
+}
+
+/// True when the dictionary gives `a` and `b` a common pronunciation ("color", "colour"): no
+/// recogniser can tell them apart, and the parser reads both.
+func homophones(_ a: String, _ b: String) -> Bool {
+    a == b || !Set(cmuDictionary.pronunciations(of: a)).isDisjoint(with: cmuDictionary.pronunciations(of: b))
 }
