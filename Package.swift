@@ -52,6 +52,16 @@ let package = Package(
             dependencies: ["CMosquitto"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // PocketSphinx links libpocketsphinx and libsphinxbase only (the module map says so). Not through
+        // pkg-config: its sphinxbase.pc adds libsphinxad, which pulls PulseAudio into the daemon. So the
+        // one include path pocketsphinx.h needs (it includes its siblings without a prefix) is given
+        // here; Speech imports the module `internal`ly, so its clients never need it.
+        .systemLibrary(name: "CPocketSphinx", providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
+        .target(
+            name: "Speech",
+            dependencies: ["CPocketSphinx", "Intents"],
+            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Xcc", "-I/usr/include/pocketsphinx"])]
+        ),
         .target(
             name: "Hub",
             dependencies: ["Inference", "Intents", "Grammar", "MQTT", .product(name: "Yams", package: "Yams")],
@@ -88,6 +98,11 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: ["Hub", "Intents", "Grammar", "Inference", "MQTT", "MosquittoTestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "SpeechTests",
+            dependencies: ["Speech", "Intents"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // A real mosquitto on a free loopback port, for the MQTT and Hub tests.

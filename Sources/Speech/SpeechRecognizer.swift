@@ -1,0 +1,103 @@
+import Foundation
+
+/// What the recogniser heard in one utterance: lowercase words in the grammar's spelling, how sure
+/// it is, and how long decoding took.
+public struct Transcript: Sendable, Hashable {
+    /// The recognised words separated by single spaces; empty when nothing in the grammar was heard.
+    public var text: String
+    /// PocketSphinx's path score (log domain, larger is better); comparable only within one grammar.
+    public var score: Int32
+    /// Seconds of audio decoded.
+    public var audioSeconds: Double
+    /// Wall-clock seconds spent decoding (processing the samples and finishing the utterance).
+    public var decodeSeconds: Double
+
+    public init(text: String, score: Int32 = 0, audioSeconds: Double, decodeSeconds: Double) {
+        self.text = text
+        self.score = score
+        self.audioSeconds = audioSeconds
+        self.decodeSeconds = decodeSeconds
+    }
+
+    public var words: [String] { text.split(separator: " ").map(String.init) }
+    /// Decoding time over audio time (0.03: a 2 s command decodes in 60 ms).
+    public var realTimeFactor: Double { audioSeconds > 0 ? decodeSeconds / audioSeconds : 0 }
+}
+
+/// Command recognition: PocketSphinx searching a JSGF grammar (normally a `SpeechGrammar`) over
+/// 16 kHz mono 16-bit audio, one utterance at a time, either whole (`decode`) or streamed
+/// (`start`, `process`, `finish`).
+///
+/// Owns its decoder; not `Sendable`: use one recogniser from one task at a time. Loading takes
+/// about a second (the acoustic model); reuse it across utterances.
+public final class SpeechRecognizer {
+    private let decoder: SphinxDecoder
+    private var samplesInUtterance = 0
+    private var decodeTime: Duration = .zero
+    private var started = false
+
+    /// A recogniser for `grammar`, with a dictionary of just the grammar's words taken from `dictionary`.
+    public convenience init(model: SpeechModel, grammar: SpeechGrammar, dictionary: PronunciationDictionary,
+                            arguments: [String: String] = [:]) throws(SpeechError) {
+        try self.init(model: model, jsgf: grammar.jsgf, dictionaryText: grammar.dictionaryText(from: dictionary), arguments: arguments)
+    }
+
+    /// A recogniser for any JSGF text whose first public rule is the one searched. `dictionaryText`
+    /// (Sphinx format) must cover its words; nil loads the model's full dictionary (slower).
+    /// Throws `grammarRejected` with PocketSphinx's reasons when the grammar does not parse, names an
+    /// undefined rule or uses a word the dictionary lacks.
+    /// `arguments` are extra PocketSphinx options (`["-beam": "1e-40"]`), over Hark's defaults.
+    public init(model: SpeechModel, jsgf: String, dictionaryText: String? = nil, arguments: [String: String] = [:]) throws(SpeechError) {
+        decoder = try SphinxDecoder(model: model, dictionaryText: dictionaryText, arguments: arguments.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        try decoder.useGrammar(jsgf, name: "hark_commands")
+    }
+
+    /// Recognises one whole utterance (normalised over itself, which is more accurate than streaming).
+    public func decode(_ samples: [Int16]) throws(SpeechError) -> Transcript {
+        try start()
+        try feed(samples, wholeUtterance: true)
+        return try finish()
+    }
+
+    /// Starts an utterance (ending any unfinished one).
+    public func start() throws(SpeechError) {
+        if started { _ = try? finish() }
+        try decoder.startUtterance()
+        started = true
+        samplesInUtterance = 0
+        decodeTime = .zero
+    }
+
+    /// Feeds samples of the current utterance.
+    public func process(_ samples: [Int16]) throws(SpeechError) {
+        try feed(samples, wholeUtterance: false)
+    }
+
+    private func feed(_ samples: [Int16], wholeUtterance: Bool) throws(SpeechError) {
+        guard started else { throw .decodingFailed("process called before start") }
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        let ok = samples.withUnsafeBufferPointer { decoder.process($0, wholeUtterance: wholeUtterance) }
+        decodeTime += clock.now - t0
+        if !ok { throw .decodingFailed("ps_process_raw failed") }
+        samplesInUtterance += samples.count
+    }
+
+    /// True while the decoder's own voice activity detector hears speech in the current utterance.
+    public var inSpeech: Bool { decoder.inSpeech }
+
+    /// Ends the utterance and returns its transcript.
+    public func finish() throws(SpeechError) -> Transcript {
+        guard started else { throw .decodingFailed("finish called before start") }
+        started = false
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        try decoder.endUtterance()
+        let hyp = decoder.hypothesis()
+        decodeTime += clock.now - t0
+        let words = (hyp?.text ?? "").split(separator: " ").map { $0.lowercased() }
+        return Transcript(text: words.joined(separator: " "), score: hyp?.score ?? 0,
+                          audioSeconds: Double(samplesInUtterance) / Double(SphinxDecoder.sampleRate),
+                          decodeSeconds: Double(decodeTime.components.seconds) + Double(decodeTime.components.attoseconds) * 1e-18)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Intents
+import Speech
+import XCTest
+
+final class SpeechGrammarTests: XCTestCase {
+    func testExampleHomeGrammarIsAcceptedByPocketSphinxAndNamesTheDevices() throws {
+        let g = exampleGrammar
+        XCTAssertTrue(g.jsgf.hasPrefix("#JSGF V1.0;"))
+        XCTAssertTrue(g.jsgf.contains("public <command> = "), g.jsgf)
+        // Every device name and alias of the registry is in the grammar, except the one the
+        // dictionary cannot say ("sonos", warned below).
+        for device in exampleHome.registry.devices {
+            for phrase in device.phrases where phrase != "sonos" {
+                XCTAssertTrue(g.jsgf.contains(phrase), "device \(device.id) phrase '\(phrase)' missing from the grammar")
+            }
+        }
+        for phrase in ["lounge", "master bedroom", "movie night", "cinema", "bedtime", "away mode"] {
+            XCTAssertTrue(g.jsgf.contains(phrase), phrase)
+        }
+        // Structural: slots are rules, alternatives stay groups, numbers are words.
+        XCTAssertTrue(g.jsgf.contains("<slot_percent_0_100> = "), "percent slot as a rule")
+        XCTAssertTrue(g.jsgf.contains("( turn | switch | put ) on"), "template alternatives kept as a group")
+        XCTAssertTrue(g.jsgf.contains("twenty one point five"))
+        let body = g.jsgf.split(separator: "\n").dropFirst().joined(separator: "\n")  // after "#JSGF V1.0;"
+        XCTAssertFalse(body.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression).contains(where: \.isNumber),
+                       "numbers are spoken words; digits appear only in rule names")
+        XCTAssertLessThan(g.jsgf.utf8.count, 200_000, "the grammar is structural, not an enumeration of sentences")
+        XCTAssertTrue(g.words.allSatisfy { cmuDictionary.contains($0) })
+        XCTAssertEqual(Set(g.intents), Set(exampleHome.catalog.intentNames))
+
+        // PocketSphinx parses it, builds the search and finds every word in the dictionary subset.
+        let t0 = Date()
+        _ = try SpeechRecognizer(model: speechModel, grammar: g, dictionary: cmuDictionary)
+        print("grammar: \(g.jsgf.utf8.count) bytes, \(g.words.count) words; recogniser ready in \(String(format: "%.2f", Date().timeIntervalSince(t0))) s")
+    }
+
+    func testExampleHomeWarnsAboutWordsTheDictionaryLacks() {
+        let text = exampleGrammar.warnings.map(\.description)
+        XCTAssertTrue(text.contains { $0.contains("device living_room.speaker alias 'sonos'") && $0.contains("'sonos'") }, text.joined(separator: "\n"))
+        XCTAssertTrue(text.contains { $0.contains("media.yaml") && $0.contains("'unpause'") }, text.joined(separator: "\n"))
+        XCTAssertFalse(exampleGrammar.accepts("turn on the sonos"))
+        XCTAssertTrue(exampleGrammar.accepts("turn on the living room speaker"))
+        XCTAssertFalse(exampleGrammar.accepts("unpause the music"))
+        XCTAssertTrue(exampleGrammar.accepts("resume the music"))
+    }
+
+    /// Every sentence the template expander produces (in spoken form) is in the grammar, unless it
+    /// holds a word the dictionary lacks; and things outside the command language are not.
+    func testGrammarAcceptsExpanderSentences() {
+        let expander = TemplateExpander(catalog: exampleHome.catalog, registry: exampleHome.registry)
+        var rng = SeededGenerator(seed: 6)
+        var checked = 0
+        for e in expander.sample(count: 1500, using: &rng) {
+            guard let spoken = SpokenText.words(e.text), spoken.allSatisfy(cmuDictionary.contains) else { continue }
+            checked += 1
+            XCTAssertTrue(exampleGrammar.accepts(e.text), "'\(e.text)' (\(e.intent)) not in the grammar")
+        }
+        XCTAssertGreaterThan(checked, 1300)
+        for text in ["turn on the toaster", "set the ceiling light to two hundred percent", "please please turn on the floor lamp",
+                     "turn on", "lights the kitchen", "set the temperature to thirty five degrees"] {
+            XCTAssertFalse(exampleGrammar.accepts(text), text)
+        }
+        XCTAssertTrue(exampleGrammar.accepts("set the color temperature of the floor lamp to 2700 kelvin"))
+        XCTAssertTrue(exampleGrammar.accepts("set the color temperature of the floor lamp to twenty seven hundred kelvin"))
+    }
+
+    func testDeviceWithAWordMissingFromTheDictionaryIsWarnedAndLeftOut() throws {
+        var registry = exampleHome.registry
+        registry.devices.append(Device(id: "office.zorblax", name: "zorblax lamp", aliases: ["desk light"], area: "office",
+                                       type: .dimmableLight, adapter: .tasmota(topic: "zorblax")))
+        registry.devices.append(Device(id: "office.qwxl", name: "qwxl", area: "office", type: .outlet, adapter: .tasmota(topic: "qwxl")))
+        let g = SpeechGrammar(catalog: exampleHome.catalog, registry: registry, dictionary: cmuDictionary)
+        let zorblax = g.warnings.filter { $0.word == "zorblax" }
+        XCTAssertEqual(zorblax.count, 1, g.warnings.map(\.description).joined(separator: "\n"))
+        XCTAssertEqual(zorblax.first?.origin, "device office.zorblax name 'zorblax lamp'")
+        XCTAssertTrue(zorblax.first?.description.contains("'zorblax' is not in the pronunciation dictionary") == true)
+        XCTAssertEqual(g.warnings.filter { $0.word == "qwxl" }.map(\.origin), ["device office.qwxl name 'qwxl'"])
+        XCTAssertFalse(g.jsgf.contains("zorblax"))
+        XCTAssertFalse(g.accepts("turn on the zorblax lamp"))
+        XCTAssertTrue(g.accepts("turn on the desk light"), "the alias the dictionary knows stays")
+        XCTAssertTrue(g.accepts("dim the desk light to forty percent"))
+        _ = try SpeechRecognizer(model: speechModel, grammar: g, dictionary: cmuDictionary)
+    }
+
+    func testOptionalPrefix() {
+        let g = SpeechGrammar(catalog: exampleHome.catalog, registry: exampleHome.registry, dictionary: cmuDictionary,
+                              optionalPrefix: WakePhraseSpotter.defaultPhrase)
+        XCTAssertTrue(g.accepts("hey hark house turn off the lights"))
+        XCTAssertTrue(g.accepts("turn off the lights"))
+        XCTAssertFalse(exampleGrammar.accepts("hey hark house turn off the lights"))
+    }
+
+    func testSpokenText() {
+        XCTAssertEqual(SpokenText.sentence("Set the lamp to 30%!"), "set the lamp to thirty")
+        XCTAssertEqual(SpokenText.sentence("make it 21.5 degrees"), "make it twenty one point five degrees")
+        XCTAssertEqual(SpokenText.sentence("2700 kelvin"), "two thousand seven hundred kelvin")
+        XCTAssertEqual(SpokenText.sentence("what's the time, o'clock"), "what's the time o'clock")
+        XCTAssertEqual(SpokenText.sentence("twenty-one"), "twenty one")
+        XCTAssertNil(SpokenText.sentence("set it to 12345"))
+    }
+
+    func testPronunciationDictionary() throws {
+        XCTAssertGreaterThan(cmuDictionary.count, 100_000)
+        XCTAssertEqual(cmuDictionary.pronunciations(of: "hark"), ["HH AA R K"])
+        XCTAssertEqual(cmuDictionary.pronunciations(of: "what's").count, 2, "alternatives word(2) are kept")
+        XCTAssertFalse(cmuDictionary.contains("sonos"))
+        XCTAssertEqual(cmuDictionary.subsetText(for: ["what's", "hark", "sonos"]), "hark HH AA R K\nwhat's W AH T S\nwhat's(2) HH W AH T S\n")
+        let bad = FileManager.default.temporaryDirectory.appendingPathComponent("hark-bad-\(UUID().uuidString).dict")
+        try "hello HH AH L OW\nbroken\n".write(to: bad, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: bad) }
+        XCTAssertThrowsError(try PronunciationDictionary(contentsOf: bad)) { error in
+            XCTAssertEqual("\(error)", "\(bad.path):2: 'broken' has no phones")
+        }
+    }
+}
