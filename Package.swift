@@ -53,14 +53,13 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // PocketSphinx links libpocketsphinx and libsphinxbase only (the module map says so). Not through
-        // pkg-config: its sphinxbase.pc adds libsphinxad, which pulls PulseAudio into the daemon. So the
-        // one include path pocketsphinx.h needs (it includes its siblings without a prefix) is given
-        // here; Speech imports the module `internal`ly, so its clients never need it.
+        // pkg-config: its sphinxbase.pc adds libsphinxad, which pulls PulseAudio into the daemon. The
+        // shim declares the few functions Speech calls, so no include path is needed (shim.h says why).
         .systemLibrary(name: "CPocketSphinx", providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
         .target(
             name: "Speech",
             dependencies: ["CPocketSphinx", "Intents"],
-            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-Xcc", "-I/usr/include/pocketsphinx"])]
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "Hub",

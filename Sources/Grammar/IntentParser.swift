@@ -107,6 +107,20 @@ public final class IntentParser: @unchecked Sendable {
         return grammar
     }
 
+    /// A reason to refuse an action whose number the command did not say because the number it
+    /// did say is out of the slot's range ("set the heating to 35" must not become 30).
+    private func outOfRange(_ action: CanonicalAction, said: [String]) -> String? {
+        guard !said.isEmpty, let intent = catalog.intent(named: action.intent) else { return nil }
+        let numbers = said.compactMap { Double($0).flatMap(SlotNumber.init(exactly:)) }
+        for (name, value) in action.slots {
+            guard case .number(let n) = value, !numbers.contains(n),
+                  let range = intent.slots.first(where: { $0.name == name })?.type.numericRange,
+                  let outside = numbers.first(where: { $0 < range.min || $0 > range.max }) else { continue }
+            return "\(outside) is out of range for \(name) (\(range.min)–\(range.max))"
+        }
+        return nil
+    }
+
     /// The intent + target prefixes of the site's grammar (cached), for mention evidence.
     private func options(for site: String?) -> [ActionGrammar.TargetOption] {
         let key = site ?? ""
@@ -131,6 +145,10 @@ public final class IntentParser: @unchecked Sendable {
             return finish(.notUnderstood(reason: "unknown site '\(site)'"))
         }
         guard !command.isEmpty else { return finish(.notUnderstood(reason: "empty command")) }
+        // Nobody says "device=" or a chat marker: text like that is an attempt to write the answer.
+        if let marker = ["=", "<|", "|>"].first(where: { command.contains($0) }) {
+            return finish(.notUnderstood(reason: "the command contains action markup ('\(marker)')"))
+        }
         let commandTokens = ParserPrompt.userTurnTokens(command, tokenizer: language.tokenizer)
         guard commandTokens.count <= options.maxCommandTokens else {
             return finish(.notUnderstood(reason: "command too long (\(commandTokens.count) tokens, at most \(options.maxCommandTokens))"))
@@ -157,6 +175,9 @@ public final class IntentParser: @unchecked Sendable {
         }
         do {
             let resolved = try resolver.resolve(text: result.text, site: site)
+            if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers) {
+                return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
+            }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)
         } catch {
             return finish(.notUnderstood(reason: "\(error)"), canonical: result.text, confidence: result.confidence)

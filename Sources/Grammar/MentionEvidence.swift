@@ -17,6 +17,12 @@ public struct MentionEvidence: Sendable {
     /// Action prefixes (intent name + target text, or `activate_scene scene=<id>`) that the
     /// command gives positive evidence for.
     public private(set) var scored: [(text: [UInt8], score: Float)]
+    /// How many of `scored` (the first ones) are devices or scenes: only these weigh in while the
+    /// intent is still open, so that a named area or a domain word ("lock the car", "the den")
+    /// does not argue against `none`.
+    public private(set) var specificCount = 0
+    /// The intent names the options begin with.
+    let intents: Set<[UInt8]>
     /// Numbers the command says, canonically spelt (`40`, `18.5`), digits or words.
     public let numbers: [String]
     /// Names of the catalog's numeric slots (`brightness`, `step`, …).
@@ -27,6 +33,7 @@ public struct MentionEvidence: Sendable {
     public init(command: String, options: [ActionGrammar.TargetOption], registry: Registry, catalog: Catalog, weight: Float) {
         self.weight = weight
         numbers = MentionEvidence.numbers(in: command)
+        intents = Set(options.map { Array($0.text.prefix { $0 != " " }.utf8) })
         var slotNames = Set<String>()
         for intent in catalog.intents { for slot in intent.slots where slot.type.numericRange != nil { slotNames.insert(slot.name) } }
         numericSlots = slotNames.sorted().map { Array(" \($0)=".utf8) }
@@ -46,11 +53,22 @@ public struct MentionEvidence: Sendable {
         for area in registry.areas { areaScore[area.id] = phraseScore(area.phrases + [area.id]) }
         var sceneScore: [String: Float] = [:]
         for scene in registry.scenes { sceneScore[scene.id] = phraseScore(scene.phrases + [scene.id]) }
+        // Domain words are matched exactly and count half: they are common words ("lock the car"),
+        // and they only choose between the domains of an area, not between things.
         var domainScore: [Domain: Float] = [:]
-        for (domain, phrases) in catalog.domainPhrases { domainScore[domain] = phraseScore(phrases) }
+        for (domain, phrases) in catalog.domainPhrases {
+            let exact: Float = phrases.map { p -> Float in
+                let pw = MentionEvidence.words(p)
+                return !pw.isEmpty && words.indices.contains { words[$0...].starts(with: pw) } ? Float(pw.count) : Float(0)
+            }.max() ?? 0
+            domainScore[domain] = exact / 2
+        }
+        // "here" names the site's own area: the target-free and domain-only options.
+        let here: Float = words.contains("here") ? 0.5 : 0
 
         scored = []
         guard weight > 0 else { return }
+        var general: [(text: [UInt8], score: Float)] = []
         for option in options {
             let score: Float
             switch option.target {
@@ -60,12 +78,18 @@ public struct MentionEvidence: Sendable {
                 // The area must be named; an unnamed domain makes it weaker than the area alone.
                 let a = areaScore[id] ?? 0, d = domainScore[domain] ?? 0
                 score = a > 0 ? (d > 0 ? a + d : a / 2) : 0
-            case .domain(let domain): score = domainScore[domain] ?? 0
+            case .domain(let domain): score = (domainScore[domain] ?? 0) + here
             case .scene(let id): score = sceneScore[id] ?? 0
-            case .none: score = 0
+            case .none: score = here
             }
-            if score > 0 { scored.append((Array(option.text.utf8), score)) }
+            guard score > 0 else { continue }
+            switch option.target {
+            case .device, .scene: scored.append((Array(option.text.utf8), score))
+            default: general.append((Array(option.text.utf8), score))
+            }
         }
+        specificCount = scored.count
+        scored += general
     }
 
     /// True when the command names nothing of the registry and says no number.
@@ -76,12 +100,15 @@ public struct MentionEvidence: Sendable {
     public func bias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
         if let values = valueBias(output: output, pieces: pieces) { return values }
         guard !scored.isEmpty else { return nil }
+        // While the intent is open, only named devices and scenes count.
+        let open = !output.contains(UInt8(ascii: " ")) && !intents.contains(output)
+        let candidates = open ? scored.prefix(specificCount) : scored[...]
         var result = [Float](repeating: 0, count: pieces.count)
         var varies = false
         for (i, piece) in pieces.enumerated() {
             let text = output + piece
             var best: Float = 0
-            for (prefix, score) in scored where score > best && Self.consistent(text, with: prefix, ended: piece.isEmpty) {
+            for (prefix, score) in candidates where score > best && Self.consistent(text, with: prefix, ended: piece.isEmpty) {
                 best = score
             }
             result[i] = best * weight

@@ -42,9 +42,11 @@ final class MentionEvidenceTests: XCTestCase {
         let alias = evidence("make the sonos quieter", home)
         XCTAssertEqual(score(alias, "volume_down device=living_room.speaker"), 1)
         let area = evidence("lights off in the lounge", home)
-        XCTAssertEqual(score(area, "turn_off area=living_room domain=light"), 2)
+        XCTAssertEqual(score(area, "turn_off area=living_room domain=light"), 1.5, "domain words count half")
         XCTAssertEqual(score(area, "turn_off area=living_room"), 1)
-        XCTAssertEqual(score(area, "turn_off domain=light"), 1)
+        XCTAssertEqual(score(area, "turn_off domain=light"), 0.5)
+        XCTAssertNil(score(evidence("lock the car", home), "lock domain=lock"), "domain words match exactly: 'lock' is not 'locks'")
+        XCTAssertEqual(score(evidence("make it warmer in here", home), "set_temperature"), 0.5, "'here' is the site's area")
         let scene = evidence("time for cinema", home)
         XCTAssertEqual(score(scene, "activate_scene scene=movie_night"), 1)
         XCTAssertTrue(evidence("what is the capital of france", home).isEmpty)
@@ -66,9 +68,12 @@ final class MentionEvidenceTests: XCTestCase {
         let bias = try XCTUnwrap(e.bias(output: prefix, pieces: pieces))
         XCTAssertEqual(bias[0], 7.5)
         XCTAssertEqual(bias[1], 0)
-        // `none` loses to an intent that can act on the named device.
+        // `none` loses to an intent that can act on the named device, but not to one that can
+        // act on a named area or domain (a command must name a thing to argue against `none`).
         let first = try XCTUnwrap(e.bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
         XCTAssertLessThan(first[0], first[1])
+        XCTAssertNil(evidence("the lounge", home).bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
+        XCTAssertEqual(evidence("the lounge", home).bias(output: Array("turn_on".utf8), pieces: [Array(" device".utf8), Array(" area".utf8)]), [0, 1])
         // Past the target (the values), every choice is equally consistent: no bias.
         let after = Array("brightness_up device=office.desk_lamp step=".utf8)
         XCTAssertNil(evidence("brighten the desk lamp a lot", home).bias(output: after, pieces: [Array("4".utf8), Array("5".utf8)]))
