@@ -61,6 +61,14 @@ let package = Package(
             dependencies: ["CPocketSphinx", "Intents"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // Resampling and voice activity detection run per sample on the capture thread; like the
+        // engine they are optimised in debug builds too, so tests run the daemon's code paths.
+        .target(
+            name: "Audio",
+            dependencies: ["CALSA"],
+            swiftSettings: hotSwiftSettings
+        ),
         .target(
             name: "Hub",
             dependencies: ["Inference", "Intents", "Grammar", "MQTT", .product(name: "Yams", package: "Yams")],
@@ -106,6 +114,11 @@ let package = Package(
         ),
         // A real mosquitto on a free loopback port, for the MQTT and Hub tests.
         .target(name: "MosquittoTestSupport", path: "Tests/MosquittoTestSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(
+            name: "AudioTests",
+            dependencies: ["Audio", "CALSA"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT", "MosquittoTestSupport"],
