@@ -27,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "InferenceKernels", cSettings: kernelFlags),
@@ -71,7 +73,13 @@ let package = Package(
         ),
         .target(
             name: "Hub",
-            dependencies: ["Inference", "Intents", "Grammar", "MQTT", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Inference", "Intents", "Grammar", "MQTT",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
@@ -83,6 +91,8 @@ let package = Package(
                 "MQTT",
                 "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -104,7 +114,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HubTests",
-            dependencies: ["Hub", "Intents", "Grammar", "Inference", "MQTT", "MosquittoTestSupport"],
+            dependencies: [
+                "Hub", "Intents", "Grammar", "Inference", "MQTT", "MosquittoTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

@@ -6,6 +6,11 @@ import Intents
 /// What the hub asks of a parser: text (heard at a site) in, one outcome out.
 public protocol CommandParser: Sendable {
     func parse(_ text: String, site: String?) async throws -> ParsedCommand
+
+    /// A parser for a changed home (a configuration reload), ready to parse: it reuses what does
+    /// not depend on the home (the model's weights and adapter) and rebuilds what does (grammar,
+    /// prompt prefix). The receiver keeps working meanwhile and afterwards.
+    func reconfigured(for home: HomeConfiguration, settings: ParserSettings) async throws -> any CommandParser
 }
 
 /// A parser's answer for one command.
@@ -35,11 +40,41 @@ public struct ParsedCommand: Sendable {
 /// The real parser behind the hub: `IntentParser` is not thread-safe and blocks for its whole
 /// decode, so every parse runs on one serial dispatch queue owned by this wrapper. Callers await
 /// without occupying a thread of Swift's cooperative pool for the decode's tens of milliseconds.
+/// A reconfigured parser shares the queue, so a reload's grammar compilation and prompt prefix run
+/// between two commands, never beside one (commands meanwhile wait in the hub's queue).
 public final class SerialIntentParser: CommandParser {
     private let parser: IntentParser
-    private let queue = DispatchQueue(label: "hark.intent-parser", qos: .userInitiated)
+    private let queue: DispatchQueue
 
-    public init(_ parser: IntentParser) { self.parser = parser }
+    public convenience init(_ parser: IntentParser) {
+        self.init(parser, queue: DispatchQueue(label: "hark.intent-parser", qos: .userInitiated))
+    }
+
+    private init(_ parser: IntentParser, queue: DispatchQueue) {
+        self.parser = parser
+        self.queue = queue
+    }
+
+    /// The same language model (not reloaded), a parser for the new catalog and registry with the
+    /// old options but the new `parser:` settings, prepared (`IntentParser.prepare()`) on this
+    /// parser's queue.
+    public func reconfigured(for home: HomeConfiguration, settings: ParserSettings) async throws -> any CommandParser {
+        let old = parser
+        let queue = queue
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                do {
+                    var options = old.options
+                    settings.apply(to: &options)
+                    let parser = try IntentParser(language: old.language, catalog: home.catalog, registry: home.registry, options: options)
+                    try parser.prepare()
+                    continuation.resume(returning: SerialIntentParser(parser, queue: queue))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
 
     public func parse(_ text: String, site: String?) async throws -> ParsedCommand {
         let parser = self.parser
@@ -84,6 +119,12 @@ public struct TableCommandParser: CommandParser {
         self.phrases = Dictionary(phrases.map { (Self.normalize($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.acceptsCanonical = acceptsCanonical
         self.delay = delay
+    }
+
+    /// The same phrases resolved against the new catalog and registry.
+    public func reconfigured(for home: HomeConfiguration, settings: ParserSettings) async throws -> any CommandParser {
+        TableCommandParser(resolver: ActionResolver(catalog: home.catalog, registry: home.registry), phrases: phrases,
+                           acceptsCanonical: acceptsCanonical, delay: delay)
     }
 
     public static func normalize(_ text: String) -> String {

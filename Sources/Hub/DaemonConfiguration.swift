@@ -346,3 +346,36 @@ extension DaemonConfiguration {
         return settings
     }
 }
+
+/// The whole config file, read and validated as one: the home (catalog and registry, from
+/// `Intents`) and the daemon's sections checked against it. `hark run` and a reload read it here
+/// and nowhere else.
+public struct HarkConfiguration: Sendable {
+    public var file: URL
+    public var home: HomeConfiguration
+    public var daemon: DaemonConfiguration
+
+    public init(file: URL, home: HomeConfiguration, daemon: DaemonConfiguration) {
+        self.file = file
+        self.home = home
+        self.daemon = daemon
+    }
+
+    /// Reads `configFile`. Throws every problem of both parts at once (`file:line:col: field:
+    /// message`); the daemon's sections are still checked when the registry has problems, only
+    /// without the cross-checks that need it.
+    public static func load(configFile: URL) throws(Diagnostics) -> HarkConfiguration {
+        var problems: [Diagnostic] = []
+        var home: HomeConfiguration?
+        do { home = try HomeConfiguration.load(configFile: configFile) } catch { problems += error.items }
+        var daemon: DaemonConfiguration?
+        do { daemon = try DaemonConfiguration.load(configFile: configFile, registry: home?.registry) } catch {
+            // An unreadable file or a YAML syntax error (no field path) is reported by both
+            // readers; once is enough.
+            let fileLevel = Set(problems.filter(\.path.isEmpty).map(\.location))
+            problems += error.items.filter { !problems.contains($0) && !($0.path.isEmpty && fileLevel.contains($0.location)) }
+        }
+        guard let home, let daemon, problems.isEmpty else { throw Diagnostics(problems) }
+        return HarkConfiguration(file: configFile, home: home, daemon: daemon)
+    }
+}

@@ -12,15 +12,30 @@ public final class DeviceStateStore: Sendable {
     private let states = Mutex<[String: DeviceState]>([:])
     static let maximumRawFields = 64
 
-    public init(registry: Registry, adapters: AdapterSet) {
+    /// With `previous` (a reload), devices whose state topics are unchanged keep their last known
+    /// state: the broker does not resend retained state on a subscription that stays.
+    public init(registry: Registry, adapters: AdapterSet, keepingStatesOf previous: DeviceStateStore? = nil) {
         var routes: [String: [Device]] = [:]
+        var topicsByDevice: [String: [String]] = [:]
         for device in registry.devices {
-            for topic in adapters.adapter(for: device.adapter).stateTopics(for: device) {
-                routes[topic, default: []].append(device)
-            }
+            let topics = adapters.adapter(for: device.adapter).stateTopics(for: device)
+            topicsByDevice[device.id] = Array(Set(topics)).sorted()
+            for topic in topics { routes[topic, default: []].append(device) }
         }
         self.routes = routes
         self.adapters = adapters
+        if let previous {
+            let kept = previous.states.withLock { $0 }.filter { id, _ in
+                guard let topics = topicsByDevice[id], !topics.isEmpty else { return false }
+                return topics == previous.stateTopics(of: id)
+            }
+            states.withLock { $0 = kept }
+        }
+    }
+
+    /// The state topics `deviceID` is followed on, sorted.
+    func stateTopics(of deviceID: String) -> [String] {
+        routes.filter { $0.value.contains { $0.id == deviceID } }.keys.sorted()
     }
 
     /// Every state topic to subscribe to, sorted.

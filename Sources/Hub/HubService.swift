@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import Intents
 import MQTT
+import ServiceLifecycle
 import Synchronization
 
 /// A command from a local stage (the speech pipeline) rather than MQTT.
@@ -48,6 +49,11 @@ public struct HubStatistics: Sendable, Equatable {
     /// Messages the MQTT client dropped because the hub's reader fell `incomingBufferLimit`
     /// behind (the reader only validates and enqueues, so this should stay 0).
     public var droppedByClient = 0
+    /// Successful connects to the broker (1 while the connection never dropped; a reload keeps it).
+    public var connects = 0
+    /// Configuration reloads that took effect, and those refused (the running one kept).
+    public var reloads = 0
+    public var failedReloads = 0
 }
 
 public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -77,16 +83,52 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
 /// redelivery and is ignored; the same id with a different payload is an error. Plain-text inputs
 /// carry no id and cannot be told apart from a repeated command.
 ///
-/// Lifecycle: `run()` connects, subscribes and serves until its task is cancelled; then it stops
-/// taking input, answers commands still queued with a "shutting down" error, publishes `offline`
-/// and drains the QoS 1 outbox.
+/// Lifecycle: a ServiceLifecycle `Service`. `run()` connects, subscribes and serves until graceful
+/// shutdown (`ServiceGroup`, SIGTERM) or until its task is cancelled; then it stops taking input,
+/// answers commands still queued with a "shutting down" error, publishes `offline` and drains the
+/// QoS 1 outbox.
+///
+/// Reload: `reload(configFile:)` replaces the registry, catalog, router, device state store and
+/// parser while the service runs, on the same MQTT connection (subscriptions follow the new state
+/// topics). The swap is one assignment under a lock: each command is handled wholly by the old or
+/// wholly by the new configuration, and commands that arrive meanwhile wait in the input queue.
 public final class HubService: Sendable {
-    public let configuration: DaemonConfiguration
-    public let catalog: Catalog
-    public let registry: Registry
-    public let router: ActionRouter
-    public let states: DeviceStateStore
-    private let parser: any CommandParser
+    /// Everything a reload replaces, swapped as one value.
+    struct Setup: Sendable {
+        var configuration: DaemonConfiguration
+        var catalog: Catalog
+        var registry: Registry
+        var router: ActionRouter
+        var states: DeviceStateStore
+        var parser: any CommandParser
+
+        init(configuration: DaemonConfiguration, catalog: Catalog, registry: Registry, parser: any CommandParser,
+             previousStates: DeviceStateStore? = nil) {
+            self.configuration = configuration
+            self.catalog = catalog
+            self.registry = registry
+            self.parser = parser
+            let adapters = AdapterSet(settings: configuration.mqtt.adapters)
+            states = DeviceStateStore(registry: registry, adapters: adapters, keepingStatesOf: previousStates)
+            router = ActionRouter(catalog: catalog, registry: registry, settings: configuration.mqtt.adapters, states: states)
+        }
+
+        /// Text commands, Hermes queries (when enabled), every device state topic.
+        var subscriptions: [String] {
+            [HarkTopic.textFilter] + (configuration.hermes.enabled ? [Hermes.queryTopic] : []) + states.topics
+        }
+    }
+
+    /// The configuration in effect (settings that need a restart keep their running values).
+    public var configuration: DaemonConfiguration { current.configuration }
+    public var catalog: Catalog { current.catalog }
+    public var registry: Registry { current.registry }
+    public var router: ActionRouter { current.router }
+    public var states: DeviceStateStore { current.states }
+    private var current: Setup { setup.withLock { $0 } }
+    private let setup: Mutex<Setup>
+    /// The last reload started; each waits for the one before (see `reload`).
+    private let lastReload = Mutex<Task<ReloadOutcome, Never>?>(nil)
     private let logger: HubLogger
     private let runState = Mutex(RunState())
     private let counters = Mutex(HubStatistics())
@@ -106,14 +148,8 @@ public final class HubService: Sendable {
 
     public init(configuration: DaemonConfiguration, catalog: Catalog, registry: Registry, parser: any CommandParser,
                 logger: HubLogger = .standardError(level: .info)) {
-        self.configuration = configuration
-        self.catalog = catalog
-        self.registry = registry
-        self.parser = parser
+        setup = Mutex(Setup(configuration: configuration, catalog: catalog, registry: registry, parser: parser))
         self.logger = logger
-        let adapters = AdapterSet(settings: configuration.mqtt.adapters)
-        states = DeviceStateStore(registry: registry, adapters: adapters)
-        router = ActionRouter(catalog: catalog, registry: registry, settings: configuration.mqtt.adapters, states: states)
     }
 
     public convenience init(configuration: DaemonConfiguration, home: HomeConfiguration, parser: any CommandParser,
@@ -124,7 +160,10 @@ public final class HubService: Sendable {
     public var statistics: HubStatistics {
         var s = counters.withLock { $0 }
         s.queued = max(s.queued, 0)  // the worker may count a job taken before the reader counts it queued
-        s.droppedByClient = runState.withLock { $0.client?.statistics.droppedIncoming } ?? s.droppedByClient
+        if let mqtt = runState.withLock({ $0.client?.statistics }) {
+            s.droppedByClient = mqtt.droppedIncoming
+            s.connects = mqtt.connects
+        }
         return s
     }
 
@@ -133,9 +172,7 @@ public final class HubService: Sendable {
 
     /// The topics the hub subscribes to: text commands, Hermes queries (when enabled), and every
     /// device state topic.
-    public var subscriptions: [String] {
-        [HarkTopic.textFilter] + (configuration.hermes.enabled ? [Hermes.queryTopic] : []) + states.topics
-    }
+    public var subscriptions: [String] { current.subscriptions }
 
     /// Waits until `run()` has connected and subscribed (for tests and benchmarks).
     public func waitUntilReady(timeout: Duration) async throws {
@@ -148,9 +185,11 @@ public final class HubService: Sendable {
 
     // MARK: - Running
 
-    /// Serves until the calling task is cancelled. Throws for an unusable MQTT configuration or a
-    /// subscription the broker refuses; a broker that is down is waited for (and reconnected to).
+    /// Serves until graceful shutdown or until the calling task is cancelled. Throws for an unusable
+    /// MQTT configuration or a subscription the broker refuses; a broker that is down is waited for
+    /// (and reconnected to).
     public func run() async throws {
+        let configuration = self.configuration
         let client = try MQTTClient(configuration: configuration.mqtt.connection)
         let (jobs, sink) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(configuration.mqtt.inputQueueLimit))
         try runState.withLock { s in
@@ -183,9 +222,10 @@ public final class HubService: Sendable {
             throw error
         }
         runState.withLock { $0.ready = true }
+        let running = current
         logger.info("hub running", [
             "broker": "\(configuration.mqtt.connection.host):\(configuration.mqtt.connection.port)",
-            "devices": "\(registry.devices.count)", "state_topics": "\(states.topics.count)",
+            "devices": "\(running.registry.devices.count)", "state_topics": "\(running.states.topics.count)",
         ])
         let consumer = Task { await self.consume(client.messages, client: client) }
         let worker = Task { await self.work(jobs, client: client) }
@@ -199,7 +239,8 @@ public final class HubService: Sendable {
             }
         }
 
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(86_400)) }
+        // Returns on graceful shutdown, throws on cancellation: either way, stop.
+        try? await gracefulShutdown()
         reporter.cancel()
 
         logger.info("hub stopping")
@@ -213,7 +254,10 @@ public final class HubService: Sendable {
         let undelivered = await client.stop(drainTimeout: .seconds(2))
         await consumer.value
         await events.value
-        counters.withLock { $0.droppedByClient = final.droppedByClient }
+        counters.withLock { c in
+            c.droppedByClient = final.droppedByClient
+            c.connects = final.connects
+        }
         runState.withLock { s in
             s.client = nil
             s.sink = nil
@@ -237,26 +281,143 @@ public final class HubService: Sendable {
             return false
         }
         guard !text.isEmpty else { return error("empty command text") }
-        guard registry.area(id: command.site) != nil else { return error(unknownSite(command.site)) }
+        let registry = self.registry
+        guard registry.area(id: command.site) != nil else { return error(Self.unknownSite(command.site, registry)) }
         let job = Job(id: id, text: text, site: command.site, source: command.source, origin: command.origin, hermes: nil,
-                      timings: command.timings)
+                      timings: command.timings, received: .now)
         return enqueue(job, client: client)
+    }
+
+    // MARK: - Reloading
+
+    /// Re-reads `configFile` and, if it is valid and a parser for it can be built, puts it into
+    /// effect between two commands without dropping the broker connection. Otherwise the running
+    /// configuration stays and every problem is logged (`file:line:col: field: message`). Reloads
+    /// run one at a time, in the order they were asked for.
+    @discardableResult
+    public func reload(configFile: URL) async -> ReloadOutcome {
+        await serialized { () async -> ReloadOutcome in
+            let start = ContinuousClock.now
+            let loaded: HarkConfiguration
+            do throws(Diagnostics) { loaded = try HarkConfiguration.load(configFile: configFile) } catch {
+                return self.refuse(error.items.map(\.description), file: configFile.path)
+            }
+            return await self.apply(loaded, started: start)
+        }
+    }
+
+    /// Puts an already loaded configuration into effect (see `reload(configFile:)`).
+    @discardableResult
+    public func reload(_ configuration: HarkConfiguration) async -> ReloadOutcome {
+        await serialized { await self.apply(configuration, started: .now) }
+    }
+
+    private func serialized(_ work: @escaping @Sendable () async -> ReloadOutcome) async -> ReloadOutcome {
+        let task = lastReload.withLock { last -> Task<ReloadOutcome, Never> in
+            let previous = last
+            let next = Task {
+                _ = await previous?.value
+                return await work()
+            }
+            last = next
+            return next
+        }
+        return await task.value
+    }
+
+    private func refuse(_ problems: [String], file: String) -> ReloadOutcome {
+        count { $0.failedReloads += 1 }
+        for problem in problems { logger.error("reload: \(problem)") }
+        logger.error("reload refused; the running configuration stays", ["file": file, "problems": "\(problems.count)"])
+        return .refused(problems)
+    }
+
+    private func apply(_ loaded: HarkConfiguration, started: ContinuousClock.Instant) async -> ReloadOutcome {
+        let old = current
+        var daemon = loaded.daemon
+        // What the running client and input queue were built with cannot change under them.
+        let restartOnly = Self.restartOnlyChanges(from: old.configuration, to: daemon)
+        daemon.mqtt.connection = old.configuration.mqtt.connection
+        daemon.mqtt.inputQueueLimit = old.configuration.mqtt.inputQueueLimit
+        daemon.logging = old.configuration.logging
+        let parser: any CommandParser
+        do { parser = try await old.parser.reconfigured(for: loaded.home, settings: daemon.parser) } catch {
+            return refuse(["\(loaded.file.path): the parser cannot be built for the new configuration: \(error)"], file: loaded.file.path)
+        }
+        let new = Setup(configuration: daemon, catalog: loaded.home.catalog, registry: loaded.home.registry, parser: parser,
+                        previousStates: old.states)
+        // The swap: the worker takes the setup once per command, the reader once per message.
+        setup.withLock { $0 = new }
+        let before = Set(old.subscriptions), after = Set(new.subscriptions)
+        let added = new.subscriptions.filter { !before.contains($0) }
+        let removed = old.subscriptions.filter { !after.contains($0) }
+        if let client = runState.withLock({ $0.stopping ? nil : $0.client }) {
+            for filter in added {
+                do { try await client.subscribe(filter, qos: .atLeastOnce) } catch {
+                    logger.error("reload: cannot subscribe", ["topic": filter, "error": "\(error)"])
+                }
+            }
+            for filter in removed {
+                do { try client.unsubscribe(filter) } catch {
+                    logger.warning("reload: cannot unsubscribe", ["topic": filter, "error": "\(error)"])
+                }
+            }
+        }
+        let oldIDs = Set(old.registry.devices.map(\.id)), newIDs = Set(new.registry.devices.map(\.id))
+        let summary = ReloadSummary(
+            devices: new.registry.devices.count,
+            addedDevices: new.registry.devices.map(\.id).filter { !oldIDs.contains($0) },
+            removedDevices: old.registry.devices.map(\.id).filter { !newIDs.contains($0) },
+            subscribed: added, unsubscribed: removed, restartOnly: restartOnly,
+            milliseconds: Self.milliseconds(ContinuousClock.now - started))
+        count { $0.reloads += 1 }
+        if !restartOnly.isEmpty {
+            logger.warning("reload: changed settings take effect only on restart", ["settings": restartOnly.joined(separator: ",")])
+        }
+        logger.info("reloaded config", [
+            "file": loaded.file.path, "devices": "\(summary.devices)", "added": "\(summary.addedDevices.count)",
+            "removed": "\(summary.removedDevices.count)", "areas": "\(new.registry.areas.count)",
+            "intents": "\(new.catalog.intents.count)", "subscribed": "\(added.count)", "unsubscribed": "\(removed.count)",
+            "ms": Self.format(summary.milliseconds),
+        ])
+        return .reloaded(summary)
+    }
+
+    /// The config keys that differ between `old` and `new` but only apply to a new connection,
+    /// input queue or logger.
+    static func restartOnlyChanges(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [String] {
+        let a = old.mqtt.connection, b = new.mqtt.connection
+        var changed: [String] = []
+        if a.host != b.host { changed.append("mqtt.host") }
+        if a.port != b.port { changed.append("mqtt.port") }
+        if a.clientID != b.clientID { changed.append("mqtt.client_id") }
+        if a.keepAliveSeconds != b.keepAliveSeconds { changed.append("mqtt.keepalive") }
+        if a.credentials != b.credentials { changed.append("mqtt.username/password_file") }
+        if a.tls != b.tls { changed.append("mqtt.tls") }
+        if a.cleanSession != b.cleanSession { changed.append("mqtt.persistent_session") }
+        if a.outboxLimit != b.outboxLimit { changed.append("mqtt.outbox_limit") }
+        if old.mqtt.inputQueueLimit != new.mqtt.inputQueueLimit { changed.append("mqtt.input_queue") }
+        if old.logging.level != new.logging.level { changed.append("logging.level") }
+        if old.logging.statsInterval != new.logging.statsInterval { changed.append("logging.stats_interval") }
+        return changed
     }
 
     // MARK: - Reading input (the MQTT reader task)
 
     private func consume(_ messages: AsyncStream<MQTTMessage>, client: MQTTClient) async {
         for await message in messages {
+            let setup = current
+            let states = setup.states
             if states.isStateTopic(message.topic) {
                 count { $0.stateUpdates += 1 }
                 let changed = states.apply(topic: message.topic, payload: message.payload)
                 if !changed.isEmpty { logger.debug("state", ["topic": message.topic, "devices": changed.joined(separator: ",")]) }
             } else if message.topic == Hermes.queryTopic {
                 count { $0.inputs += 1 }
-                readHermes(message, client: client)
+                readHermes(message, setup: setup, client: client)
             } else if let site = Self.textSite(message.topic) {
                 count { $0.inputs += 1 }
-                readText(message, site: site, client: client)
+                readText(message, site: site, setup: setup, client: client)
             } else {
                 logger.debug("ignored message", ["topic": message.topic])
             }
@@ -270,10 +431,10 @@ public final class HubService: Sendable {
     }
 
     /// `hark/<site>/text`: plain UTF-8 text, or `{"text": "...", "id": "..."}`.
-    private func readText(_ message: MQTTMessage, site: String, client: MQTTClient) {
+    private func readText(_ message: MQTTMessage, site: String, setup: Setup, client: MQTTClient) {
         let origin = message.topic
         func reject(_ id: String?, _ reason: String) { self.reject(client, site: site, id: id, origin: origin, reason: reason) }
-        let limit = configuration.mqtt.inputPayloadLimit
+        let limit = setup.configuration.mqtt.inputPayloadLimit
         guard message.payload.count <= limit else {
             return reject(nil, "payload of \(message.payload.count) bytes is over the \(limit)-byte limit")
         }
@@ -295,7 +456,7 @@ public final class HubService: Sendable {
         }
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return reject(givenID, "empty command text") }
-        guard registry.area(id: site) != nil else { return reject(givenID, unknownSite(site)) }
+        guard setup.registry.area(id: site) != nil else { return reject(givenID, Self.unknownSite(site, setup.registry)) }
         if let givenID {
             switch remember(topic: message.topic, id: givenID, payload: message.payload) {
             case .new: break
@@ -307,19 +468,19 @@ public final class HubService: Sendable {
             }
         }
         let job = Job(id: givenID ?? Self.newID(), text: text, site: site, source: .text, origin: origin, hermes: nil,
-                      timings: StageTimings())
+                      timings: StageTimings(), received: .now)
         enqueue(job, client: client)
     }
 
     /// `hermes/nlu/query`: answered with `hermes/intent/<name>` or `hermes/nlu/intentNotRecognized`.
-    private func readHermes(_ message: MQTTMessage, client: MQTTClient) {
+    private func readHermes(_ message: MQTTMessage, setup: Setup, client: MQTTClient) {
         let origin = message.topic
-        let fallbackSite = registry.site ?? "hermes"
+        let fallbackSite = setup.registry.site ?? "hermes"
         func broken(_ reason: String) {
             reject(client, site: fallbackSite, id: nil, origin: origin, reason: reason)
             publish(client, topic: Hermes.errorTopic, Hermes.nluError(reason, context: origin))
         }
-        let limit = configuration.mqtt.inputPayloadLimit
+        let limit = setup.configuration.mqtt.inputPayloadLimit
         guard message.payload.count <= limit else { return broken("payload of \(message.payload.count) bytes is over the \(limit)-byte limit") }
         guard message.text != nil else { return broken("payload is not valid UTF-8") }
         let query: Hermes.Query
@@ -328,7 +489,7 @@ public final class HubService: Sendable {
         } catch {
             return broken("malformed query: \(error)")
         }
-        let area = hermesArea(query.siteID)
+        let area = Self.hermesArea(query.siteID, setup)
         func notRecognized(_ reason: String) {
             reject(client, site: area ?? fallbackSite, id: query.id, origin: origin, reason: reason)
             publish(client, topic: Hermes.notRecognizedTopic, Hermes.notRecognized(for: query))
@@ -348,19 +509,22 @@ public final class HubService: Sendable {
             }
         }
         let id = query.id.flatMap { $0.isEmpty ? nil : $0 } ?? Self.newID()
-        enqueue(Job(id: id, text: text, site: area, source: .hermes, origin: origin, hermes: query, timings: StageTimings()), client: client)
+        enqueue(Job(id: id, text: text, site: area, source: .hermes, origin: origin, hermes: query, timings: StageTimings(),
+                    received: .now), client: client)
     }
 
     /// The area a Hermes siteId means: a configured satellite, an area id, or this hub's own
     /// siteId (`hermes.site_id`, default `default`) for the registry's site.
-    public func hermesArea(_ siteID: String) -> String? {
-        if let area = configuration.hermes.sites[siteID] { return area }
-        if registry.area(id: siteID) != nil { return siteID }
-        if siteID == (configuration.hermes.siteID ?? "default") { return registry.site }
+    public func hermesArea(_ siteID: String) -> String? { Self.hermesArea(siteID, current) }
+
+    private static func hermesArea(_ siteID: String, _ setup: Setup) -> String? {
+        if let area = setup.configuration.hermes.sites[siteID] { return area }
+        if setup.registry.area(id: siteID) != nil { return siteID }
+        if siteID == (setup.configuration.hermes.siteID ?? "default") { return setup.registry.site }
         return nil
     }
 
-    private func unknownSite(_ site: String) -> String {
+    private static func unknownSite(_ site: String, _ registry: Registry) -> String {
         "unknown site '\(site)' (known: \(registry.areas.map(\.id).joined(separator: ", ")))"
     }
 
@@ -371,7 +535,7 @@ public final class HubService: Sendable {
             fail(job, client: client, reason: "hark is shutting down; command not run")
             return false
         }
-        let limit = configuration.mqtt.inputQueueLimit
+        let limit = configuration.mqtt.inputQueueLimit  // a restart-only setting: always the running value
         switch sink.yield(job) {
         case let .enqueued(remaining):
             counters.withLock { c in
@@ -405,39 +569,71 @@ public final class HubService: Sendable {
         }
     }
 
+    /// Parses and routes one command with the setup in effect when it is taken from the queue (a
+    /// reload meanwhile affects the next command), and logs one line with its outcome and times.
     private func process(_ job: Job, client: MQTTClient) async {
+        let setup = current
+        let clock = ContinuousClock()
+        let taken = clock.now
+        func done(_ outcome: String, _ extra: [(String, String)] = []) {
+            let total = Self.milliseconds(clock.now - job.received)
+            let wait = Self.milliseconds(taken - job.received)
+            var metadata: [(String, String)] = [("id", job.id), ("site", job.site), ("source", job.source.rawValue), ("outcome", outcome)]
+            metadata += extra
+            metadata += [("wait_ms", Self.format(wait)), ("total_ms", Self.format(total))]
+            logger.logger.info("command", metadata: Dictionary(metadata.map { ($0.0, .string($0.1)) }, uniquingKeysWith: { _, b in b }))
+        }
         let parsed: ParsedCommand
-        do { parsed = try await parser.parse(job.text, site: job.site) } catch {
-            return fail(job, client: client, reason: "the parser failed: \(error)")
+        do { parsed = try await setup.parser.parse(job.text, site: job.site) } catch {
+            fail(job, client: client, reason: "the parser failed: \(error)")
+            return done("parser_failed", [("error", "\(error)")])
         }
         parseTimes.withLock { $0.add(parsed.milliseconds) }
+        let parseMs = ("parse_ms", Self.format(parsed.milliseconds))
         let resolved: ResolvedAction
         switch parsed.outcome {
-        case .notACommand: return fail(job, client: client, reason: "not understood: not a command for this home")
-        case let .notUnderstood(reason): return fail(job, client: client, reason: "not understood: \(reason)")
+        case .notACommand:
+            fail(job, client: client, reason: "not understood: not a command for this home")
+            return done("not_a_command", [parseMs])
+        case let .notUnderstood(reason):
+            fail(job, client: client, reason: "not understood: \(reason)")
+            return done("not_understood", [parseMs, ("reason", reason)])
         case let .action(action): resolved = action
         }
         if let filter = job.hermes?.intentFilter, !filter.contains(resolved.intent) {
-            return fail(job, client: client, reason: "not understood: intent '\(resolved.intent)' is not in the query's intentFilter")
+            fail(job, client: client, reason: "not understood: intent '\(resolved.intent)' is not in the query's intentFilter")
+            return done("filtered", [parseMs, ("intent", resolved.intent)])
         }
         var ms = job.timings
         ms["parse"] = Int(parsed.milliseconds.rounded())
         let action = resolved.action(id: job.id, text: job.text, confidence: parsed.confidence, source: job.source, ms: ms, site: job.site)
-        let outcome = router.route(resolved, action: action, origin: job.origin, publisher: client)
+        let routeStart = clock.now
+        let outcome = setup.router.route(resolved, action: action, origin: job.origin, publisher: client)
+        let routed: [(String, String)] = [
+            ("intent", resolved.intent), ("devices", resolved.devices.joined(separator: ",")), parseMs,
+            ("route_ms", Self.format(Self.milliseconds(clock.now - routeStart))),
+        ] + job.timings.entries.map { ("\($0.stage)_ms", "\($0.ms)") }
         switch outcome {
         case .performed, .answered:
             count { $0.actions += 1 }
             if let query = job.hermes {
                 publish(client, topic: Hermes.intentTopic(resolved.intent),
-                        Hermes.intent(for: query, action: resolved, confidence: parsed.confidence, catalog: catalog, registry: registry))
+                        Hermes.intent(for: query, action: resolved, confidence: parsed.confidence, catalog: setup.catalog,
+                                      registry: setup.registry))
             }
-            logger.debug("action", ["id": job.id, "site": job.site, "intent": resolved.intent, "parse_ms": "\(ms["parse"] ?? 0)"])
+            if case .answered = outcome { done("answered", routed) } else { done("performed", routed) }
         case let .rejected(reason):
             count { $0.rejected += 1 }
             if let query = job.hermes { publish(client, topic: Hermes.notRecognizedTopic, Hermes.notRecognized(for: query)) }
-            logger.info("action refused", ["id": job.id, "site": job.site, "reason": reason])
+            done("refused", routed + [("reason", reason)])
         }
     }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    static func format(_ ms: Double) -> String { JSON.format((ms * 10).rounded() / 10) }
 
     // MARK: - Publishing
 
@@ -501,7 +697,7 @@ public final class HubService: Sendable {
     }
 
     private func publishStats(_ client: MQTTClient) {
-        guard let site = registry.site else { return }
+        guard let site = current.registry.site else { return }
         let payload = statsPayload(client: client).bytes
         do { try client.publish(topic: HarkTopic.stats(site), payload: payload, qos: .atMostOnce, retain: false) } catch {
             logger.debug("stats not published", ["error": "\(error)"])
@@ -521,6 +717,30 @@ public final class HubService: Sendable {
     static func newID() -> String { UUID().uuidString.lowercased() }
 }
 
+/// What a reload did.
+public enum ReloadOutcome: Sendable, Equatable {
+    /// The new configuration is in effect.
+    case reloaded(ReloadSummary)
+    /// The running configuration stays; every problem, as `file:line:col: field: message`.
+    case refused([String])
+}
+
+/// The changes a reload made.
+public struct ReloadSummary: Sendable, Equatable {
+    public var devices: Int
+    public var addedDevices: [String]
+    public var removedDevices: [String]
+    /// Topics subscribed to and unsubscribed from (device state topics, `hermes/nlu/query`).
+    public var subscribed: [String]
+    public var unsubscribed: [String]
+    /// Settings that changed but take effect only when Hark restarts (`mqtt.host`, ...).
+    public var restartOnly: [String]
+    /// From reading the file to the swap, the new parser's preparation included.
+    public var milliseconds: Double
+}
+
+extension HubService: Service {}
+
 /// A command on its way to the parser.
 struct Job: Sendable {
     var id: String
@@ -531,6 +751,8 @@ struct Job: Sendable {
     var origin: String
     var hermes: Hermes.Query?
     var timings: StageTimings
+    /// When the input arrived, for the command's total time in the log.
+    var received: ContinuousClock.Instant
 }
 
 /// The last `capacity` input ids with a hash of their payload, oldest forgotten first.

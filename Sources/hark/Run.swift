@@ -1,19 +1,25 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Grammar
 import Hub
 import Intents
+import Logging
+import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `hark run`: the daemon. Text commands over MQTT (`hark/<site>/text`, Hermes `nlu/query`)
-/// are parsed and acted on until SIGINT or SIGTERM, which publish `offline` and exit cleanly.
-/// Speech input (ALSA, wake phrase, PocketSphinx) is not part of this build yet.
+/// `hark run`: the daemon, a group of services that start together and stop together. Text
+/// commands over MQTT (`hark/<site>/text`, Hermes `nlu/query`) are parsed and acted on; SIGHUP
+/// reloads the config file without dropping the broker connection; SIGINT or SIGTERM stop
+/// gracefully (queued commands answered, outbox drained, retained `offline`) with exit code 0.
+/// Speech input (ALSA, wake phrase, PocketSphinx) is not part of this build yet: it will join the
+/// group as one more `SupervisedService`, restarted with backoff when it fails.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon (text commands over MQTT; speech input comes later).")
+        abstract: "Run the daemon (text commands over MQTT; speech input comes later).",
+        discussion: "Signals: SIGHUP reloads the configuration file (registry, catalog, parser settings) between two commands "
+            + "and keeps the old one if the new one has errors; SIGINT/SIGTERM stop gracefully.")
 
     @OptionGroup var model: ModelOptions
 
@@ -22,17 +28,15 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
+        // Until the reload service traps it, a SIGHUP must not end the daemon (its default action).
+        signal(SIGHUP, SIG_IGN)
         let configPath = try config ?? Self.embeddedConfiguration()
-        let url = URL(fileURLWithPath: configPath)
-        let home: HomeConfiguration
-        let daemon: DaemonConfiguration
-        do {
-            home = try HomeConfiguration.load(configFile: url)
-            daemon = try DaemonConfiguration.load(configFile: url, registry: home.registry)
-        } catch {
+        let loaded: HarkConfiguration
+        do { loaded = try HarkConfiguration.load(configFile: URL(fileURLWithPath: configPath)) } catch {
             for problem in error.items { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
             throw ExitCode(1)
         }
+        let (home, daemon) = (loaded.home, loaded.daemon)
         let logger = HubLogger.standardError(level: daemon.logging.level)
 
         // Embedded broker: only when the configured one is on this machine and absent.
@@ -40,38 +44,38 @@ struct Run: AsyncParsableCommand {
         let connection = daemon.mqtt.connection
         if ["localhost", "127.0.0.1", "::1"].contains(connection.host), !LoopbackBroker.isListening(port: connection.port) {
             broker = try LoopbackBroker(port: connection.port)
-            logger.info("no broker on \(connection.host):\(connection.port); started a loopback mosquitto there")
+            logger.info("no broker here; started a loopback mosquitto", ["host": connection.host, "port": "\(connection.port)"])
         }
         defer { broker?.stop() }
 
         var options = IntentParser.Options()
         options.threads = model.threads
         daemon.parser.apply(to: &options)
+        let loadStart = ContinuousClock.now
         let language = try model.load()
         if language.adapter == nil { options.examples = 8 }
         let parser = try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)
         try parser.prepare()
-        logger.info("parser ready: \(home.catalog.intents.count) intents, \(home.registry.devices.count) devices, adapter \(language.adapter?.file.path ?? "none")")
+        let elapsed = ContinuousClock.now - loadStart
+        logger.info("parser ready", [
+            "intents": "\(home.catalog.intents.count)", "devices": "\(home.registry.devices.count)",
+            "adapter": language.adapter?.file.path ?? "none", "ms": "\(Int((elapsed / .milliseconds(1)).rounded()))",
+        ])
 
         let hub = HubService(configuration: daemon, home: home, parser: SerialIntentParser(parser), logger: logger)
-        let task = Task { try await hub.run() }
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler {
-                logger.info("signal \(number): stopping")
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        do {
-            try await task.value
-        } catch is CancellationError {
-            // a clean stop
-        }
-        logger.info("stopped: \(hub.statistics)")
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: hub, serviceName: "hub"),
+            .init(service: ReloadOnSignal(hub: hub, configFile: loaded.file, logger: logger), serviceName: "reload"),
+        ]
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger.logger)
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
+        logger.info("stopped", Self.fields(hub.statistics))
+    }
+
+    private static func fields(_ s: HubStatistics) -> KeyValuePairs<String, String> {
+        ["inputs": "\(s.inputs)", "actions": "\(s.actions)", "rejected": "\(s.rejected)", "duplicates": "\(s.duplicates)",
+         "reloads": "\(s.reloads)", "failed_reloads": "\(s.failedReloads)", "publish_failures": "\(s.publishFailures)"]
     }
 
     /// The example home shipped with Hark: beside the working directory's `deploy/`, or the

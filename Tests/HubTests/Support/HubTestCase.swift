@@ -166,13 +166,14 @@ class HubTestCase: XCTestCase {
 
     /// A hub on `broker`, running until the test ends.
     func startHub(_ broker: MosquittoBroker, parser: (any CommandParser)? = nil, clientID: String = "hark-hub",
-                  persistentSession: Bool = false, configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws -> HubService {
+                  persistentSession: Bool = false, logger: HubLogger? = nil,
+                  configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws -> HubService {
         var configuration = TestHome.daemon
         configuration.mqtt.connection = clientConfiguration(broker, clientID: clientID, persistentSession: persistentSession)
         configuration.mqtt.connection.presence = .init()
         configure(&configuration)
         let hub = HubService(configuration: configuration, home: TestHome.home, parser: parser ?? TestHome.parser(),
-                             logger: HubLogger(level: .warning) { print("hub:", $0) })
+                             logger: logger ?? HubLogger(level: .warning) { print("hub:", $0) })
         let task = Task { try await hub.run() }
         addTeardownBlock {
             task.cancel()
@@ -225,6 +226,22 @@ final class Inbox: Sendable {
         }
         return find(try await wait(for: "a message with id '\(id)' on \(topic)", timeout: timeout) { find($0) != nil })!
     }
+}
+
+/// Log lines collected from a `HubLogger` (and echoed, so a failing test shows them).
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    /// A logger at `level` whose lines land here.
+    func logger(level: HubLogger.Level = .info) -> HubLogger {
+        HubLogger(level: level) { [self] line in
+            print("log:", line)
+            lines.withLock { $0.append(line) }
+        }
+    }
+
+    var all: [String] { lines.withLock { $0 } }
+    func containing(_ text: String) -> [String] { all.filter { $0.contains(text) } }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
