@@ -17,9 +17,11 @@ public struct MentionEvidence: Sendable {
     /// Action prefixes (intent name + target text, or `activate_scene scene=<id>`) that the
     /// command gives positive evidence for.
     public private(set) var scored: [(text: [UInt8], score: Float)]
-    /// How many of `scored` (the first ones) are devices or scenes: only these weigh in while the
-    /// intent is still open, so that a named area or a domain word ("lock the car", "the den")
-    /// does not argue against `none`.
+    /// How many of `scored` (the first ones) weigh in while the intent is still open: named
+    /// devices and scenes, domain words the site's own area has devices for ("lights off" in a
+    /// room with lights), and a named area with a domain it has ("the lounge blinds"). An area
+    /// alone or a domain no area named has ("the den", "lock the car") does not argue against
+    /// `none`.
     public private(set) var specificCount = 0
     /// The intent names the options begin with.
     let intents: Set<[UInt8]>
@@ -38,19 +40,31 @@ public struct MentionEvidence: Sendable {
         for intent in catalog.intents { for slot in intent.slots where slot.type.numericRange != nil { slotNames.insert(slot.name) } }
         numericSlots = slotNames.sorted().map { Array(" \($0)=".utf8) }
         let words = MentionEvidence.words(command)
-        var cache: [String: Float] = [:]
-        func phraseScore(_ phrases: [String]) -> Float {
+        var cache: [String: (score: Float, positions: [Int])] = [:]
+        func best(_ phrases: [String]) -> (score: Float, positions: [Int]) {
             phrases.map { phrase in
-                if let s = cache[phrase] { return s }
-                let s = MentionEvidence.score(phrase: MentionEvidence.words(phrase), in: words)
-                cache[phrase] = s
-                return s
-            }.max() ?? 0
+                if let m = cache[phrase] { return m }
+                let m = MentionEvidence.match(phrase: MentionEvidence.words(phrase), in: words) ?? (0, [])
+                cache[phrase] = m
+                return m
+            }.max { $0.score < $1.score } ?? (0, [])
         }
+        func phraseScore(_ phrases: [String]) -> Float { best(phrases).score }
         var deviceScore: [String: Float] = [:]
-        for device in registry.devices { deviceScore[device.id] = phraseScore(device.phrases) }
+        var deviceWords: [Set<Int>] = []
+        for device in registry.devices {
+            let m = best(device.phrases)
+            deviceScore[device.id] = m.score
+            if m.score > 0 { deviceWords.append(Set(m.positions)) }
+        }
+        // An area named only inside a named device's name ("the living room speaker") is that
+        // device's, not a target of its own: it counts a quarter.
         var areaScore: [String: Float] = [:]
-        for area in registry.areas { areaScore[area.id] = phraseScore(area.phrases + [area.id]) }
+        for area in registry.areas {
+            let m = best(area.phrases + [area.id])
+            let inside = deviceWords.contains { Set(m.positions).isSubset(of: $0) && $0.count > m.positions.count }
+            areaScore[area.id] = inside ? m.score / 4 : m.score
+        }
         var sceneScore: [String: Float] = [:]
         for scene in registry.scenes { sceneScore[scene.id] = phraseScore(scene.phrases + [scene.id]) }
         // Domain words are matched exactly and count half: they are common words ("lock the car"),
@@ -68,6 +82,7 @@ public struct MentionEvidence: Sendable {
 
         scored = []
         guard weight > 0 else { return }
+        var siteDomains: [(text: [UInt8], score: Float)] = []
         var general: [(text: [UInt8], score: Float)] = []
         for option in options {
             let score: Float
@@ -85,9 +100,12 @@ public struct MentionEvidence: Sendable {
             guard score > 0 else { continue }
             switch option.target {
             case .device, .scene: scored.append((Array(option.text.utf8), score))
+            case .domain where score > here: siteDomains.append((Array(option.text.utf8), score))
+            case .areaDomain(_, let domain) where (domainScore[domain] ?? 0) > 0: siteDomains.append((Array(option.text.utf8), score))
             default: general.append((Array(option.text.utf8), score))
             }
         }
+        scored += siteDomains
         specificCount = scored.count
         scored += general
     }
@@ -226,8 +244,14 @@ public struct MentionEvidence: Sendable {
 
     /// The evidence that `words` (a command's) name `phrase` (its words).
     public static func score(phrase: [String], in words: [String]) -> Float {
+        match(phrase: phrase, in: words)?.score ?? 0
+    }
+
+    /// The score and the positions of the command's words that name `phrase`; nil when some
+    /// content word of the phrase is missing.
+    static func match(phrase: [String], in words: [String]) -> (score: Float, positions: [Int])? {
         let content = phrase.filter { !fillers.contains($0) }
-        guard !content.isEmpty else { return 0 }
+        guard !content.isEmpty else { return nil }
         var positions: [Int] = []
         var total: Float = 0
         for w in content {
@@ -240,11 +264,11 @@ public struct MentionEvidence: Sendable {
                 positions.append(at)
                 total += 0.75
             } else {
-                return 0
+                return nil
             }
         }
         let adjacent = content.count > 1 && zip(positions, positions.dropFirst()).allSatisfy { $1 == $0 + 1 }
-        return total + (adjacent ? 0.5 : 0)
+        return (total + (adjacent ? 0.5 : 0), positions)
     }
 
     /// A word without its plural ending (`lights` → `light`, `switches` → `switch`).

@@ -13,8 +13,8 @@ final class MentionEvidenceTests: XCTestCase {
         return try HomeConfiguration.load(configFile: url)
     }
 
-    func evidence(_ command: String, _ home: HomeConfiguration, weight: Float = 1) -> MentionEvidence {
-        let options = ActionGrammar.targetOptions(catalog: home.catalog, registry: home.registry, site: home.registry.site)
+    func evidence(_ command: String, _ home: HomeConfiguration, weight: Float = 1, site: String? = nil) -> MentionEvidence {
+        let options = ActionGrammar.targetOptions(catalog: home.catalog, registry: home.registry, site: site ?? home.registry.site)
         return MentionEvidence(command: command, options: options, registry: home.registry, catalog: home.catalog, weight: weight)
     }
 
@@ -46,7 +46,10 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertEqual(score(area, "turn_off area=living_room"), 1)
         XCTAssertEqual(score(area, "turn_off domain=light"), 0.5)
         XCTAssertNil(score(evidence("lock the car", home), "lock domain=lock"), "domain words match exactly: 'lock' is not 'locks'")
-        XCTAssertEqual(score(evidence("make it warmer in here", home), "set_temperature"), 0.5, "'here' is the site's area")
+        let here = evidence("how warm is it in here", home, site: "office")
+        let targetless = ActionGrammar.targetOptions(catalog: home.catalog, registry: home.registry, site: "office").filter { $0.target == .none }
+        XCTAssertFalse(targetless.isEmpty)
+        for option in targetless { XCTAssertEqual(score(here, option.text), 0.5, "'here' is the site's area: \(option.text)") }
         let scene = evidence("time for cinema", home)
         XCTAssertEqual(score(scene, "activate_scene scene=movie_night"), 1)
         XCTAssertTrue(evidence("what is the capital of france", home).isEmpty)
@@ -73,6 +76,9 @@ final class MentionEvidenceTests: XCTestCase {
         let first = try XCTUnwrap(e.bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
         XCTAssertLessThan(first[0], first[1])
         XCTAssertNil(evidence("the lounge", home).bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
+        // A domain the site (the kitchen) has devices for does: "lights off" there is a command.
+        let lights = try XCTUnwrap(evidence("lights off", home).bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
+        XCTAssertLessThan(lights[0], lights[1])
         XCTAssertEqual(evidence("the lounge", home).bias(output: Array("turn_on".utf8), pieces: [Array(" device".utf8), Array(" area".utf8)]), [0, 1])
         // Past the target (the values), every choice is equally consistent: no bias.
         let after = Array("brightness_up device=office.desk_lamp step=".utf8)
