@@ -29,6 +29,12 @@ public struct MentionEvidence: Sendable {
     public let numbers: [String]
     /// Names of the catalog's numeric slots (`brightness`, `step`, …).
     let numericSlots: [[UInt8]]
+    /// Slot values the command names (colours, white tones, enum values such as fan speeds), with
+    /// the slot's key as the grammar spells it (` color=`), the value (`blue`) and the score. Words
+    /// that name a device are not read again as values ("the night light blue" is blue).
+    public private(set) var namedValues: [(key: [UInt8], value: [UInt8], score: Float)] = []
+    /// Intents with a slot whose value the command names, with the best such score.
+    public private(set) var valueIntents: [(intent: [UInt8], score: Float)] = []
     public let weight: Float
 
     /// Evidence for `command` against the grammar's target options (`ActionGrammar.targetOptions`).
@@ -57,6 +63,41 @@ public struct MentionEvidence: Sendable {
             deviceScore[device.id] = m.score
             if m.score > 0 { deviceWords.append(Set(m.positions)) }
         }
+        // Named slot values, on the words no device took.
+        let deviceTaken = deviceWords.reduce(into: Set<Int>()) { $0.formUnion($1) }
+        let rest = words.indices.filter { !deviceTaken.contains($0) }.map { words[$0] }
+        var valueCache: [String: Float] = [:]
+        func valueScore(_ phrases: [String]) -> Float {
+            phrases.map { phrase in
+                if let v = valueCache[phrase] { return v }
+                let v = MentionEvidence.score(phrase: MentionEvidence.words(phrase), in: rest)
+                valueCache[phrase] = v
+                return v
+            }.max() ?? 0
+        }
+        for intent in catalog.intents {
+            var intentBest: Float = 0
+            for slot in intent.slots {
+                let key = Array(" \(slot.name)=".utf8)
+                var values: [(String, [String])] = []
+                switch slot.type {
+                case .color: values = catalog.colors.map { ($0.id, $0.phrases + [$0.id]) }
+                case .colorTemp: values = catalog.colorTemperatures.map { (String($0.kelvin), $0.phrases) }
+                case .enumeration(let list): values = list.map { ($0.id, $0.phrases + [$0.id]) }
+                default: continue
+                }
+                for (value, phrases) in values {
+                    let score = valueScore(phrases)
+                    guard score > 0 else { continue }
+                    intentBest = max(intentBest, score)
+                    if !namedValues.contains(where: { $0.key == key && $0.value == Array(value.utf8) }) {
+                        namedValues.append((key, Array(value.utf8), score))
+                    }
+                }
+            }
+            if intentBest > 0 { valueIntents.append((Array(intent.name.utf8), intentBest)) }
+        }
+
         // An area named only inside a named device's name ("the living room speaker") is that
         // device's, not a target of its own: it counts a quarter.
         var areaScore: [String: Float] = [:]
@@ -110,19 +151,30 @@ public struct MentionEvidence: Sendable {
         scored += general
     }
 
-    /// True when the command names nothing of the registry and says no number.
-    public var isEmpty: Bool { scored.isEmpty && numbers.isEmpty }
+    /// True when the command names nothing of the registry, no slot value and no number.
+    public var isEmpty: Bool { scored.isEmpty && numbers.isEmpty && namedValues.isEmpty }
 
     /// Logit offsets for the candidate continuations `pieces` of `output` (one per candidate;
     /// an empty piece stands for ending the output), or nil when they would all be equal.
     public func bias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
-        if let values = valueBias(output: output, pieces: pieces) { return values }
+        var total = [Float](repeating: 0, count: pieces.count)
+        for part in [valueBias(output: output, pieces: pieces), targetBias(output: output, pieces: pieces),
+                     namedValueBias(output: output, pieces: pieces)] {
+            guard let part else { continue }
+            for i in total.indices { total[i] += part[i] }
+        }
+        // Only differences matter (softmax); the least favoured choice gets 0.
+        guard let low = total.min(), total.contains(where: { $0 != low }) else { return nil }
+        return total.map { $0 - low }
+    }
+
+    /// Towards the targets (and scenes) the command names.
+    func targetBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
         guard !scored.isEmpty else { return nil }
         // While the intent is open, only named devices and scenes count.
         let open = !output.contains(UInt8(ascii: " ")) && !intents.contains(output)
         let candidates = open ? scored.prefix(specificCount) : scored[...]
         var result = [Float](repeating: 0, count: pieces.count)
-        var varies = false
         for (i, piece) in pieces.enumerated() {
             let text = output + piece
             var best: Float = 0
@@ -130,9 +182,44 @@ public struct MentionEvidence: Sendable {
                 best = score
             }
             result[i] = best * weight
-            if i > 0 && result[i] != result[0] { varies = true }
         }
-        return varies || pieces.count == 1 ? result : nil
+        return result
+    }
+
+    /// Towards the intents with a slot whose value the command names ("red" → `set_color`, "warm
+    /// white" → `set_color_temp`), once the output has begun (so never for or against `none`), and
+    /// inside such a slot towards the named value.
+    func namedValueBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
+        guard !namedValues.isEmpty, !output.isEmpty else { return nil }
+        let space = UInt8(ascii: " "), equals = UInt8(ascii: "=")
+        var result = [Float](repeating: 0, count: pieces.count)
+        if !output.contains(space) {
+            // Spelling the intent.
+            for (i, piece) in pieces.enumerated() {
+                let text = output + piece
+                var best: Float = 0
+                for (intent, score) in valueIntents where score > best {
+                    let fits = piece.isEmpty ? text == intent
+                        : (text.count <= intent.count ? intent.starts(with: text) : text.starts(with: intent) && text[intent.count] == space)
+                    if fits { best = score }
+                }
+                result[i] = best * weight
+            }
+            return result
+        }
+        guard let eq = output.lastIndex(of: equals), !output[eq...].contains(space),
+              let keyStart = output[..<eq].lastIndex(of: space) else { return nil }
+        let key = Array(output[keyStart...eq])
+        let named = namedValues.filter { $0.key == key }
+        guard !named.isEmpty else { return nil }
+        let sofar = Array(output[(eq + 1)...])
+        for (i, piece) in pieces.enumerated() {
+            let ends = piece.isEmpty || piece[0] == space
+            let value = sofar + (ends ? [] : Array(piece.prefix { $0 != space }))
+            let hit = named.filter { ends || piece.contains(space) ? $0.value == value : $0.value.starts(with: value) }
+            result[i] = (hit.map(\.score).max() ?? 0) * weight
+        }
+        return result
     }
 
     /// Whether `text` can still become an action that starts with `prefix`: it is a prefix of it,

@@ -86,7 +86,7 @@ final class MentionEvidenceTests: XCTestCase {
         // An id that merely starts with the named one is not it; ending the output after the
         // target keeps the evidence; going on with ` domain=` leaves an area-only target.
         let lounge = evidence("everything off in the lounge", home)
-        XCTAssertEqual(lounge.bias(output: Array("turn_off area=living_room".utf8), pieces: [[], Array(" domain".utf8)]), [1, 0.5])
+        XCTAssertEqual(lounge.bias(output: Array("turn_off area=living_room".utf8), pieces: [[], Array(" domain".utf8)]), [0.5, 0])
         XCTAssertFalse(MentionEvidence.consistent(Array("turn_on device=office.desk_lamp2".utf8), with: Array("turn_on device=office.desk_lamp".utf8), ended: false))
     }
 
@@ -105,6 +105,24 @@ final class MentionEvidenceTests: XCTestCase {
         // An optional numeric slot: taken when a number is left to say, left out when none is said.
         let target = Array("brightness_up device=office.desk_lamp".utf8)
         XCTAssertEqual(evidence("desk lamp up by twenty", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [0, 2])
-        XCTAssertEqual(evidence("brighter desk lamp", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [0, -2])
+        XCTAssertEqual(evidence("brighter desk lamp", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [2, 0])
+    }
+
+    func testNamedColoursWhiteTonesAndSpeedsSteerTheIntentAndTheValue() throws {
+        let home = try Self.home()
+        let red = evidence("make the floor lamp red", home, weight: 1)
+        XCTAssertEqual(red.namedValues.map { String(decoding: $0.value, as: UTF8.self) }, ["red"])
+        // set_color over set_color_temp once the intent is being spelt, never for or against none.
+        let intent = try XCTUnwrap(red.bias(output: Array("set_color".utf8), pieces: [Array(" device".utf8), Array("_temp".utf8)]))
+        XCTAssertGreaterThan(intent[0], intent[1])
+        XCTAssertNil(red.bias(output: [], pieces: [Array("none".utf8), Array("x".utf8)]))
+        let warm = evidence("floor lamp to warm white", home, weight: 1)
+        let tone = try XCTUnwrap(warm.bias(output: Array("set_color".utf8), pieces: [Array(" device".utf8), Array("_temp".utf8)]))
+        XCTAssertLessThan(tone[0], tone[1])
+        // Inside the slot, the named value.
+        let value = try XCTUnwrap(red.bias(output: Array("set_color device=living_room.lamp color=".utf8), pieces: ["re", "pu", "gr"].map { Array($0.utf8) }))
+        XCTAssertEqual(value, [1, 0, 0])
+        // Words of a device's name are not a value: the kitchen's ceiling light is not "light blue".
+        XCTAssertTrue(evidence("turn on the ceiling light", home).namedValues.isEmpty)
     }
 }
