@@ -121,6 +121,16 @@ public final class IntentParser: @unchecked Sendable {
         return nil
     }
 
+    /// A reason to refuse an action on a device the command does not name when it names another
+    /// one fully: usually the named one cannot do what was asked ("make the blind blue"), and
+    /// acting on a different device would be a guess.
+    private func otherDevice(_ action: CanonicalAction, _ evidence: MentionEvidence) -> String? {
+        guard case .id(let chosen)? = action.slots["device"],
+              let named = evidence.namedDevices.max(by: { $0.score < $1.score }), named.score >= 1,
+              !evidence.namedDevices.contains(where: { $0.id == chosen }) else { return nil }
+        return "the command names \(named.id) but the action was \(action.intent) on \(chosen); nothing done"
+    }
+
     /// The intent + target prefixes of the site's grammar (cached), for mention evidence.
     private func options(for site: String?) -> [ActionGrammar.TargetOption] {
         let key = site ?? ""
@@ -175,7 +185,7 @@ public final class IntentParser: @unchecked Sendable {
         }
         do {
             let resolved = try resolver.resolve(text: result.text, site: site)
-            if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers) {
+            if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers) ?? otherDevice(resolved.canonical, evidence) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)

@@ -29,6 +29,8 @@ public struct MentionEvidence: Sendable {
     public let numbers: [String]
     /// Names of the catalog's numeric slots (`brightness`, `step`, …).
     let numericSlots: [[UInt8]]
+    /// Devices the command names, with their scores.
+    public private(set) var namedDevices: [(id: String, score: Float)] = []
     /// Slot values the command names (colours, white tones, enum values such as fan speeds), with
     /// the slot's key as the grammar spells it (` color=`), the value (`blue`) and the score. Words
     /// that name a device are not read again as values ("the night light blue" is blue).
@@ -61,7 +63,10 @@ public struct MentionEvidence: Sendable {
         for device in registry.devices {
             let m = best(device.phrases)
             deviceScore[device.id] = m.score
-            if m.score > 0 { deviceWords.append(Set(m.positions)) }
+            if m.score > 0 {
+                deviceWords.append(Set(m.positions))
+                namedDevices.append((device.id, m.score))
+            }
         }
         // Named slot values, on the words no device took.
         let deviceTaken = deviceWords.reduce(into: Set<Int>()) { $0.formUnion($1) }
@@ -368,18 +373,18 @@ public struct MentionEvidence: Sendable {
         return word[...]
     }
 
-    /// Equal words up to a plural ending, a swap of neighbouring letters (five letters or more:
-    /// "raeding") or one inserted, deleted or replaced letter (six or more: "kitchn"). Shorter
-    /// words differ by one letter too often ("light", "night") to allow it. Fuzzy matches count
-    /// three quarters of an exact one in `score`.
+    /// Equal words up to a plural ending, a swap of neighbouring letters or one inserted or
+    /// deleted letter (five letters or more: "raeding", "livin") or one replaced letter (six or
+    /// more: "kitchon"). Shorter words differ by one letter too often ("light", "night") to allow
+    /// it. Fuzzy matches count three quarters of an exact one in `score`.
     public static func same(_ a: String, _ b: String) -> Bool {
         if a == b || stem(a) == stem(b) { return true }
         let x = Array(a.utf8), y = Array(b.utf8)
         let shorter = min(x.count, y.count)
         guard shorter >= 5, abs(x.count - y.count) <= 1 else { return false }
         if shorter < 6 {
-            // Only a swap of neighbours.
-            guard x.count == y.count else { return false }
+            // A swap of neighbours, or one letter more or less; not a replaced letter.
+            guard x.count == y.count else { return withinOneEdit(x, y) }
             var i = 0
             while i < x.count && x[i] == y[i] { i += 1 }
             return i + 1 < x.count && x[i] == y[i + 1] && x[i + 1] == y[i] && x[(i + 2)...] == y[(i + 2)...]
