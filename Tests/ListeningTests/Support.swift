@@ -56,10 +56,9 @@ struct SpokenStream {
     var samples: [Int16] = []
     var spans: [Range<Int64>] = []
 
-    init(sentences: [String], voice: Voice, lead: Double = 1.0, gap: Double = 1.2, tail: Double = 2.0) throws {
+    init(speech sentences: [[Int16]], lead: Double = 1.0, gap: Double = 1.2, tail: Double = 2.0) {
         var samples = Synthesizer.silence(seconds: lead)
-        for sentence in sentences {
-            let speech = try Synthesizer.samples(sentence, voice: voice)
+        for speech in sentences {
             spans.append(Int64(samples.count)..<Int64(samples.count + speech.count))
             samples += speech + Synthesizer.silence(seconds: gap)
         }
