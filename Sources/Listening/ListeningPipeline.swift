@@ -8,9 +8,10 @@ import Speech
 /// (or a push-to-talk request, or any utterance without a wake phrase) is decoded by the
 /// `SpeechRecognizer` over the JSGF grammar of the home.
 ///
-/// The wake phrase may be said alone ("hey hark house", pause, "turn on the lamp") or run into the
-/// command in one breath: the grammar accepts the phrase as an optional prefix, which is stripped
-/// from the transcript. After a wake phrase or a listen request, the command must begin within
+/// The wake phrase is meant to be said alone ("hey hark house", pause, "turn on the lamp"). The
+/// grammar also accepts it as an optional prefix of a command (stripped from the transcript), but
+/// measured on espeak-ng speech the phrase run into the command in one breath mostly decodes to
+/// nothing or to a wrong command, so only the pause is documented. After a wake phrase or a listen request, the command must begin within
 /// `listenTimeout`; one command is taken, then the pipeline waits for the wake phrase again.
 ///
 /// Owns PocketSphinx decoders (not thread-safe): create, feed and reconfigure it on one thread.
