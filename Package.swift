@@ -82,9 +82,21 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The speech path of the daemon: microphone → endpointer → wake phrase → recogniser → hub.
+        .target(
+            name: "Listening",
+            dependencies: [
+                "Audio", "Speech", "Hub", "Intents",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "hark",
             dependencies: [
+                "Audio",
+                "Speech",
+                "Listening",
                 "Inference",
                 "Grammar",
                 "Intents",
@@ -115,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "Hub", "Intents", "Grammar", "Inference", "MQTT", "MosquittoTestSupport",
+                "Hub", "Intents", "Grammar", "Inference", "MQTT", "MosquittoTestSupport", "SynthesisTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -123,7 +135,15 @@ let package = Package(
         ),
         .testTarget(
             name: "SpeechTests",
-            dependencies: ["Speech", "Intents"],
+            dependencies: ["Speech", "Intents", "SynthesisTestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // Speech for tests: espeak-ng voices through sox to 16 kHz mono, cached in a temporary directory.
+        .target(name: "SynthesisTestSupport", dependencies: ["Intents"], path: "Tests/SynthesisTestSupport",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(
+            name: "ListeningTests",
+            dependencies: ["Listening", "Audio", "Speech", "Grammar", "Inference", "Intents", "Hub", "SynthesisTestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // A real mosquitto on a free loopback port, for the MQTT and Hub tests.

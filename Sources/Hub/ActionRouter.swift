@@ -29,6 +29,9 @@ extension MQTTClient: MessagePublisher {
 /// Hark's own topics (DESIGN.md section 3).
 public enum HarkTopic {
     public static let textFilter = "hark/+/text"
+    /// Push-to-talk: a message here opens listening at `<site>` without the wake phrase.
+    public static let listenFilter = "hark/+/listen"
+    public static func listen(_ site: String) -> String { "hark/\(site)/listen" }
     public static func text(_ site: String) -> String { "hark/\(site)/text" }
     public static func action(_ site: String) -> String { "hark/\(site)/action" }
     public static func error(_ site: String) -> String { "hark/\(site)/error" }

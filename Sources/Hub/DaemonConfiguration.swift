@@ -3,9 +3,9 @@ import Intents
 import MQTT
 import Yams
 
-/// The daemon's part of the config file: the `mqtt`, `hermes`, `parser` and `logging` sections.
-/// (`site`, `areas`, `devices`, `scenes` and `catalog` are the registry, read by
-/// `HomeConfiguration.load`; `audio`, `speech` and `model` belong to other stages.)
+/// The daemon's part of the config file: the `mqtt`, `hermes`, `parser`, `logging`, `audio` and
+/// `speech` sections. (`site`, `areas`, `devices`, `scenes` and `catalog` are the registry, read by
+/// `HomeConfiguration.load`; `model` is read by the `hark` executable.)
 ///
 /// `load`/`parse` report every problem at once as `Diagnostics`, each naming the file, line,
 /// column and field (`deploy/hark.yaml:97:9: mqtt.port: 70000 is not in 1...65535`).
@@ -14,20 +14,27 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var hermes: HermesSettings
     public var parser: ParserSettings
     public var logging: LoggingSettings
+    public var audio: AudioSettings
+    public var speech: SpeechSettings
 
     public init(mqtt: MQTTSettings = MQTTSettings(), hermes: HermesSettings = HermesSettings(),
-                parser: ParserSettings = ParserSettings(), logging: LoggingSettings = LoggingSettings()) {
+                parser: ParserSettings = ParserSettings(), logging: LoggingSettings = LoggingSettings(),
+                audio: AudioSettings = AudioSettings(), speech: SpeechSettings = SpeechSettings()) {
         self.mqtt = mqtt
         self.hermes = hermes
         self.parser = parser
         self.logging = logging
+        self.audio = audio
+        self.speech = speech
     }
 
     /// The sections this type reads; the registry loader skips them (`Registry.daemonKeys`).
-    public static let sections = ["mqtt", "hermes", "parser", "logging"]
+    public static let sections = ["mqtt", "hermes", "parser", "logging", "audio", "speech"]
 
     /// Reads `configFile`. With `registry`, Hermes site mappings must name its areas and
     /// `mqtt.homeassistant` entries must name entities its devices use.
+    /// Relative paths in the file (`audio.alsa_config`, `speech.model`) are taken from the file's
+    /// directory.
     public static func load(configFile: URL, registry: Registry? = nil) throws(Diagnostics) -> DaemonConfiguration {
         let file = configFile.path
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -36,7 +43,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw Diagnostics([Diagnostic(SourceLocation(file: file, line: 1, column: 1), path: "", message: "configuration file is not UTF-8")])
         }
-        return try parse(yaml: text, file: file, registry: registry)
+        var configuration = try parse(yaml: text, file: file, registry: registry)
+        let directory = configFile.deletingLastPathComponent()
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : directory.appendingPathComponent(path).standardized.path
+        }
+        configuration.audio.alsaConfigurationFile = configuration.audio.alsaConfigurationFile.map(resolve)
+        configuration.speech.model = resolve(configuration.speech.model)
+        return configuration
     }
 
     /// Parses the daemon sections of a whole config document; other top-level keys are ignored
@@ -55,6 +69,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 case "hermes": configuration.hermes = readHermes(value, &reader, registry: registry)
                 case "parser": configuration.parser = readParser(value, &reader)
                 case "logging": configuration.logging = readLogging(value, &reader)
+                case "audio": configuration.audio = readAudio(value, &reader)
+                case "speech": configuration.speech = readSpeech(value, &reader)
                 default: continue
                 }
             }
@@ -171,6 +187,71 @@ public struct LoggingSettings: Sendable, Equatable {
     public init(level: HubLogger.Level = .info, statsInterval: Double = 60) {
         self.level = level
         self.statsInterval = statsInterval
+    }
+}
+
+/// The microphone and how its stream is cut into utterances (`audio:`). Plain values: the
+/// speech stage turns them into an `ALSACaptureConfiguration` and an `Endpointer.Configuration`.
+public struct AudioSettings: Sendable, Equatable {
+    /// The ALSA capture device (`default`, `plughw:1,0`, or one defined in `alsaConfigurationFile`).
+    public var device: String
+    /// An ALSA configuration file loaded on top of the system's before opening `device` (tests
+    /// define a `file` PCM there); relative to the config file.
+    public var alsaConfigurationFile: String?
+    /// Silence after speech that ends an utterance, in milliseconds.
+    public var trailingSilenceMs: Int
+    /// Longest utterance, in seconds; longer speech is cut there.
+    public var maximumUtteranceSeconds: Double
+    /// Audio kept before the detected start of speech, in milliseconds.
+    public var preRollMs: Int
+
+    public init(device: String = "default", alsaConfigurationFile: String? = nil, trailingSilenceMs: Int = 700,
+                maximumUtteranceSeconds: Double = 8, preRollMs: Int = 300) {
+        self.device = device
+        self.alsaConfigurationFile = alsaConfigurationFile
+        self.trailingSilenceMs = trailingSilenceMs
+        self.maximumUtteranceSeconds = maximumUtteranceSeconds
+        self.preRollMs = preRollMs
+    }
+}
+
+/// Speech input (`speech:`): whether it runs, the PocketSphinx model, the wake phrase, push-to-talk.
+public struct SpeechSettings: Sendable, Equatable {
+    /// When `hark run` listens.
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// Listen if the capture device opens at start; otherwise log why and run text-only.
+        case auto
+        /// Always listen; a missing or failing device is retried with backoff (text keeps working).
+        case on
+        /// Never listen.
+        case off
+    }
+
+    public var mode: Mode
+    /// The PocketSphinx model directory (`pocketsphinx-en-us` layout); relative to the config file.
+    public var model: String
+    /// Lowercase words, three or more syllables, all in the model's dictionary.
+    public var wakePhrase: String
+    /// Keyphrase threshold (`-kws_threshold`).
+    public var wakeThreshold: Double
+    /// Phone loop probability (`-kws_plp`): PocketSphinx's default 1e-1 never detects a three-word
+    /// phrase; 1e-10 does.
+    public var phoneLoopProbability: Double
+    /// Also open listening (no wake phrase) on `hark/<site>/listen` and Hermes `hermes/asr/startListening`.
+    public var pushToTalk: Bool
+    /// After a wake phrase or a listen request, how long to wait for the command to begin, in seconds.
+    public var listenTimeoutSeconds: Double
+
+    public init(mode: Mode = .auto, model: String = "/usr/share/pocketsphinx/model/en-us", wakePhrase: String = "hey hark house",
+                wakeThreshold: Double = 1e-20, phoneLoopProbability: Double = 1e-10, pushToTalk: Bool = false,
+                listenTimeoutSeconds: Double = 6) {
+        self.mode = mode
+        self.model = model
+        self.wakePhrase = wakePhrase
+        self.wakeThreshold = wakeThreshold
+        self.phoneLoopProbability = phoneLoopProbability
+        self.pushToTalk = pushToTalk
+        self.listenTimeoutSeconds = listenTimeoutSeconds
     }
 }
 
@@ -323,6 +404,86 @@ extension DaemonConfiguration {
             if let v = reader.number(value, "parser.confidence_threshold", in: 0...1) { settings.confidenceThreshold = v }
         }
         return settings
+    }
+
+    static let audioKeys = ["device", "alsa_config", "sample_rate", "endpointing"]
+    static let endpointingKeys = ["trailing_silence_ms", "max_utterance_s", "pre_roll_ms", "vad"]
+
+    private static func readAudio(_ node: Node, _ reader: inout ConfigReader) -> AudioSettings {
+        var settings = AudioSettings()
+        guard let mapping = reader.mapping(node, "audio") else { return settings }
+        for (key, _, value) in reader.entries(mapping, "audio", allowed: audioKeys) {
+            let path = "audio.\(key)"
+            switch key {
+            case "device": if let s = reader.string(value, path) { settings.device = s }
+            case "alsa_config": settings.alsaConfigurationFile = reader.string(value, path)
+            case "sample_rate":
+                // Hark works on 16 kHz mono; a device's own rate is converted on capture.
+                if let rate = reader.int(value, path, in: 1...384_000), rate != 16_000 {
+                    reader.error(value, path, "must be 16000 (Hark works on 16 kHz mono; the device's own rate is converted on capture)")
+                }
+            default:
+                guard let entries = reader.mapping(value, path) else { continue }
+                for (name, _, item) in reader.entries(entries, path, allowed: endpointingKeys) {
+                    let itemPath = "\(path).\(name)"
+                    switch name {
+                    case "trailing_silence_ms": if let v = reader.int(item, itemPath, in: 100...5_000) { settings.trailingSilenceMs = v }
+                    case "max_utterance_s": if let v = reader.number(item, itemPath, in: 1...60) { settings.maximumUtteranceSeconds = v }
+                    case "pre_roll_ms": if let v = reader.int(item, itemPath, in: 0...2_000) { settings.preRollMs = v }
+                    default:
+                        guard let s = reader.string(item, itemPath), s != "energy" else { continue }
+                        reader.error(item, itemPath, "unknown voice activity detector '\(s)' (expected: energy; WebRTC's VAD is not available in this build)")
+                    }
+                }
+            }
+        }
+        return settings
+    }
+
+    static let speechKeys = ["enabled", "model", "wake_phrase", "wake_threshold", "phone_loop_probability", "push_to_talk", "listen_timeout_s"]
+
+    private static func readSpeech(_ node: Node, _ reader: inout ConfigReader) -> SpeechSettings {
+        var settings = SpeechSettings()
+        guard let mapping = reader.mapping(node, "speech") else { return settings }
+        for (key, _, value) in reader.entries(mapping, "speech", allowed: speechKeys) {
+            let path = "speech.\(key)"
+            switch key {
+            case "enabled":
+                if value.scalar?.string == "auto" {
+                    settings.mode = .auto
+                } else if value.scalar != nil, !reader.isNull(value), let b = value.bool {
+                    settings.mode = b ? .on : .off
+                } else {
+                    reader.error(value, path, "expected true, false or auto, found \(reader.kind(value))")
+                }
+            case "model": if let s = reader.string(value, path) { settings.model = s }
+            case "wake_phrase":
+                guard let s = reader.string(value, path) else { continue }
+                let words = s.lowercased().split(whereSeparator: \.isWhitespace)
+                if words.contains(where: { !$0.allSatisfy { $0.isLetter || $0 == "'" } }) {
+                    reader.error(value, path, "'\(s)' must be words only (letters and apostrophes)")
+                } else if words.count < 2 {
+                    reader.error(value, path, "'\(s)' is too short: use a phrase of three or more syllables (DESIGN.md section 5)")
+                } else {
+                    settings.wakePhrase = words.joined(separator: " ")
+                }
+            case "wake_threshold": if let v = probability(value, path, &reader) { settings.wakeThreshold = v }
+            case "phone_loop_probability": if let v = probability(value, path, &reader) { settings.phoneLoopProbability = v }
+            case "push_to_talk": if let b = reader.bool(value, path) { settings.pushToTalk = b }
+            default: if let v = reader.number(value, path, in: 1...60) { settings.listenTimeoutSeconds = v }
+            }
+        }
+        return settings
+    }
+
+    /// A number strictly between 0 and 1 (PocketSphinx thresholds such as `1e-20`).
+    private static func probability(_ node: Node, _ path: String, _ reader: inout ConfigReader) -> Double? {
+        guard let v = reader.number(node, path, in: 0...1) else { return nil }
+        guard v > 0, v < 1 else {
+            reader.error(node, path, "must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)")
+            return nil
+        }
+        return v
     }
 
     private static func readLogging(_ node: Node, _ reader: inout ConfigReader) -> LoggingSettings {

@@ -133,6 +133,36 @@ public enum Hermes {
         ])
     }
 
+    // MARK: Speech (hotword and ASR)
+
+    /// In, with `speech.push_to_talk`: opens listening at the message's `siteId` without the wake phrase.
+    public static let startListeningTopic = "hermes/asr/startListening"
+    public static let textCapturedTopic = "hermes/asr/textCaptured"
+    public static func hotwordDetectedTopic(_ wakewordID: String) -> String { "hermes/hotword/\(wakewordID)/detected" }
+
+    /// The wakeword id of a phrase: its words joined by `_` (`hey_hark_house`).
+    public static func wakewordID(_ phrase: String) -> String {
+        phrase.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: "_")
+    }
+
+    /// `hermes/hotword/<id>/detected`.
+    public static func hotwordDetected(wakewordID: String, siteID: String, sensitivity: Double) -> JSON {
+        .make([
+            "modelId": .string(wakewordID), "modelVersion": "", "modelType": "personal", "currentSensitivity": .number(sensitivity),
+            "siteId": .string(siteID), "sessionId": .null, "sendAudioCaptured": .null, "lang": .null,
+        ])
+    }
+
+    /// `hermes/asr/textCaptured`: the transcript, its length in seconds and the recogniser's confidence.
+    public static func textCaptured(text: String, seconds: Double, likelihood: Double, siteID: String, sessionID: String?,
+                                    wakewordID: String?) -> JSON {
+        .make([
+            "text": .string(text), "likelihood": .number(likelihood), "seconds": .number((seconds * 1000).rounded() / 1000),
+            "siteId": .string(siteID), "sessionId": nullable(sessionID), "wakewordId": nullable(wakewordID),
+            "asrTokens": .null, "lang": .null,
+        ])
+    }
+
     /// `hermes/error/nlu`, for a query too broken to answer with intentNotRecognized.
     public static func nluError(_ error: String, context: String, siteID: String = "default", sessionID: String? = nil) -> JSON {
         .make(["error": .string(error), "context": .string(context), "siteId": .string(siteID), "sessionId": nullable(sessionID)])

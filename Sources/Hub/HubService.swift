@@ -113,9 +113,13 @@ public final class HubService: Sendable {
             router = ActionRouter(catalog: catalog, registry: registry, settings: configuration.mqtt.adapters, states: states)
         }
 
-        /// Text commands, Hermes queries (when enabled), every device state topic.
+        /// Text commands, Hermes queries (when enabled), listen requests (with push-to-talk), every
+        /// device state topic.
         var subscriptions: [String] {
-            [HarkTopic.textFilter] + (configuration.hermes.enabled ? [Hermes.queryTopic] : []) + states.topics
+            let speech = configuration.speech
+            let listen = speech.pushToTalk && speech.mode != .off
+                ? [HarkTopic.listenFilter] + (configuration.hermes.enabled ? [Hermes.startListeningTopic] : []) : []
+            return [HarkTopic.textFilter] + (configuration.hermes.enabled ? [Hermes.queryTopic] : []) + listen + states.topics
         }
     }
 
@@ -136,6 +140,10 @@ public final class HubService: Sendable {
     private let parseTimes = Mutex(LatencyWindow(capacity: 512))
     private let started = ContinuousClock.now
     private let lastFailureLog = Mutex<ContinuousClock.Instant?>(nil)
+    /// Where push-to-talk requests go (the speech stage, while it runs).
+    private let listenHandler = Mutex<(@Sendable (ListenRequest) -> Void)?>(nil)
+    /// The speech stage's counters, for `hark/<site>/stats`.
+    private let speechCounters = Mutex<SpeechStatistics?>(nil)
 
     private struct RunState {
         var started = false
@@ -340,6 +348,8 @@ public final class HubService: Sendable {
         daemon.mqtt.connection = old.configuration.mqtt.connection
         daemon.mqtt.inputQueueLimit = old.configuration.mqtt.inputQueueLimit
         daemon.logging = old.configuration.logging
+        daemon.audio = old.configuration.audio
+        daemon.speech = old.configuration.speech
         let parser: any CommandParser
         do { parser = try await old.parser.reconfigured(for: loaded.home, settings: daemon.parser) } catch {
             return refuse(["\(loaded.file.path): the parser cannot be built for the new configuration: \(error)"], file: loaded.file.path)
@@ -399,6 +409,9 @@ public final class HubService: Sendable {
         if old.mqtt.inputQueueLimit != new.mqtt.inputQueueLimit { changed.append("mqtt.input_queue") }
         if old.logging.level != new.logging.level { changed.append("logging.level") }
         if old.logging.statsInterval != new.logging.statsInterval { changed.append("logging.stats_interval") }
+        // The speech stage opens the device and loads its models once (the grammar follows the registry).
+        if old.audio != new.audio { changed.append("audio") }
+        if old.speech != new.speech { changed.append("speech") }
         return changed
     }
 
@@ -418,11 +431,63 @@ public final class HubService: Sendable {
             } else if let site = Self.textSite(message.topic) {
                 count { $0.inputs += 1 }
                 readText(message, site: site, setup: setup, client: client)
+            } else if let site = Self.listenSite(message.topic) {
+                requestListening(ListenRequest(site: site, sessionID: nil, origin: message.topic))
+            } else if message.topic == Hermes.startListeningTopic {
+                let json = try? JSON.parse(message.payload)
+                let siteID = json?["siteId"]?.stringValue ?? "default"
+                guard let area = Self.hermesArea(siteID, setup) else {
+                    logger.debug("listen request for an unknown siteId ignored", ["site_id": siteID])
+                    continue
+                }
+                requestListening(ListenRequest(site: area, sessionID: json?["sessionId"]?.stringValue, origin: message.topic))
             } else {
                 logger.debug("ignored message", ["topic": message.topic])
             }
         }
     }
+
+    static func listenSite(_ topic: String) -> String? {
+        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "hark", parts[2] == "listen", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
+    private func requestListening(_ request: ListenRequest) {
+        guard let handler = listenHandler.withLock({ $0 }) else {
+            logger.debug("listen request ignored: speech is not running", ["topic": request.origin])
+            return
+        }
+        handler(request)
+    }
+
+    // MARK: - Local stages (speech)
+
+    /// Sets (or with nil, clears) what receives push-to-talk requests (`hark/<site>/listen`,
+    /// `hermes/asr/startListening`; subscribed with `speech.push_to_talk`). Called on the MQTT
+    /// reader task: the handler must only note the request, never block.
+    public func setListenHandler(_ handler: (@Sendable (ListenRequest) -> Void)?) {
+        listenHandler.withLock { $0 = handler }
+    }
+
+    /// Publishes a message from a local stage (QoS 0, not retained: Hermes notifications such as
+    /// `hermes/hotword/<id>/detected`). False when the hub is not connected or the outbox is full.
+    @discardableResult
+    public func publish(topic: String, _ json: JSON) -> Bool {
+        guard let client = runState.withLock({ $0.client }) else { return false }
+        do { try client.publish(topic: topic, payload: json.bytes, qos: .atMostOnce, retain: false) } catch {
+            publishFailed(topic: topic, error: error)
+            return false
+        }
+        return true
+    }
+
+    /// The speech stage's latest counters, published in `hark/<site>/stats` under `speech`.
+    public func updateSpeechStatistics(_ statistics: SpeechStatistics) {
+        speechCounters.withLock { $0 = statistics }
+    }
+
+    public var speechStatistics: SpeechStatistics? { speechCounters.withLock { $0 } }
 
     static func textSite(_ topic: String) -> String? {
         let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
@@ -692,6 +757,7 @@ public final class HubService: Sendable {
             JSON.Member("outbox", .number(Double(mqtt.outbox))),
             JSON.Member("dropped", .number(Double(s.droppedByClient + mqtt.droppedIncoming))),
         ]
+        if let speech = speechStatistics { members.append(JSON.Member("speech", speech.json)) }
         if let rss = ProcessMemory.residentBytes() { members.append(JSON.Member("rss_mb", .number((Double(rss) / 104_857.6).rounded() / 10))) }
         return .object(members)
     }
@@ -715,6 +781,58 @@ public final class HubService: Sendable {
     }
 
     static func newID() -> String { UUID().uuidString.lowercased() }
+}
+
+/// A push-to-talk request: listen for one command at `site` without a wake phrase.
+public struct ListenRequest: Sendable, Equatable {
+    /// The area id the request is for.
+    public var site: String
+    /// Hermes `sessionId`, echoed in `hermes/asr/textCaptured`.
+    public var sessionID: String?
+    /// The topic it came on.
+    public var origin: String
+
+    public init(site: String, sessionID: String? = nil, origin: String) {
+        self.site = site
+        self.sessionID = sessionID
+        self.origin = origin
+    }
+}
+
+/// The speech stage's counters since it started (all restarts together).
+public struct SpeechStatistics: Sendable, Equatable {
+    /// Utterances the endpointer cut from the stream.
+    public var utterances = 0
+    /// Utterances sent to the recogniser (after a wake phrase, a listen request, or all without wake).
+    public var recognized = 0
+    /// Commands submitted to the hub.
+    public var commands = 0
+    public var wakeDetections = 0
+    public var listenRequests = 0
+    /// Capture overruns, samples dropped for a stalled consumer, device reopens (`AudioSourceStatistics`).
+    public var overruns = 0
+    public var droppedSamples: Int64 = 0
+    public var reopens = 0
+    /// Times the stage (re)started, and the recogniser time of the last command.
+    public var starts = 0
+    public var lastASRMs: Double?
+
+    public init() {}
+
+    var json: JSON {
+        .object([
+            JSON.Member("utterances", .number(Double(utterances))),
+            JSON.Member("recognized", .number(Double(recognized))),
+            JSON.Member("commands", .number(Double(commands))),
+            JSON.Member("wake_detections", .number(Double(wakeDetections))),
+            JSON.Member("listen_requests", .number(Double(listenRequests))),
+            JSON.Member("overruns", .number(Double(overruns))),
+            JSON.Member("dropped_samples", .number(Double(droppedSamples))),
+            JSON.Member("reopens", .number(Double(reopens))),
+            JSON.Member("starts", .number(Double(starts))),
+            JSON.Member("asr_ms_last", lastASRMs.map { .number(($0 * 10).rounded() / 10) } ?? .null),
+        ])
+    }
 }
 
 /// What a reload did.

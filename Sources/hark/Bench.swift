@@ -37,6 +37,12 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Measure text-in to device-command-out over MQTT (the configured broker) with a table parser.")
     var mqtt = false
 
+    @Flag(name: .long, help: "With --config: speech synthesised by espeak-ng through the endpointer, recogniser and parser (RTF, end of speech to action).")
+    var speech = false
+
+    @Option(name: .long, help: "Commands for --speech (each in three voices).")
+    var speechCommands = 30
+
     /// A fixed English prompt; its first `promptTokens` tokens are the benchmark prompt.
     static let promptText = """
         The smart home hub sits on a shelf in the hallway. Every morning it turns on the kitchen \
@@ -46,8 +52,10 @@ struct Bench: ParsableCommand {
         """
 
     func run() throws {
+        if speech, config == nil { throw ValidationError("--speech needs --config (the home whose commands are spoken)") }
         if let config {
             if mqtt { return try benchMQTT(config: config) }
+            if speech { return try SpeechBenchmark(options: options, config: config, count: speechCommands, json: json).run() }
             return try benchParse(config: config)
         }
         let path = try options.resolvedModelPath()

@@ -6,5 +6,5 @@ struct Hark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hark",
         abstract: "Hark: an on-device smart-home voice command daemon.",
-        subcommands: [Run.self, Parse.self, Eval.self, Check.self, Generate.self, Bench.self, ExportTrainingData.self])
+        subcommands: [Run.self, Listen.self, Parse.self, Eval.self, Check.self, Generate.self, Bench.self, ExportTrainingData.self])
 }

@@ -46,8 +46,10 @@ struct ParserOptions: ParsableArguments {
 extension ParseResult {
     /// The Action JSON line (DESIGN.md section 3) for this result; "not a command" and
     /// "not understood" are the intent `none` with no devices.
-    func actionJSON(id: String, source: ActionSource = .text) -> String {
-        let ms: StageTimings = ["parse": Int(timings.totalMs.rounded())]
+    /// `timings` are earlier stages' (`asr`); the parse time follows them.
+    func actionJSON(id: String, source: ActionSource = .text, timings earlier: StageTimings = StageTimings()) -> String {
+        var ms = earlier
+        ms["parse"] = Int(timings.totalMs.rounded())
         let siteName = site ?? ""
         if let resolved {
             return resolved.action(id: id, text: text, confidence: confidence, source: source, ms: ms, site: siteName).jsonLine

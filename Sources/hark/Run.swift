@@ -1,8 +1,10 @@
 import ArgumentParser
+import Audio
 import Foundation
 import Grammar
 import Hub
 import Intents
+import Listening
 import Logging
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -10,14 +12,14 @@ import Glibc
 #endif
 
 /// `hark run`: the daemon, a group of services that start together and stop together. Text
-/// commands over MQTT (`hark/<site>/text`, Hermes `nlu/query`) are parsed and acted on; SIGHUP
-/// reloads the config file without dropping the broker connection; SIGINT or SIGTERM stop
-/// gracefully (queued commands answered, outbox drained, retained `offline`) with exit code 0.
-/// Speech input (ALSA, wake phrase, PocketSphinx) is not part of this build yet: it will join the
-/// group as one more `SupervisedService`, restarted with backoff when it fails.
+/// commands over MQTT (`hark/<site>/text`, Hermes `nlu/query`) are parsed and acted on; speech
+/// from the ALSA capture device (`audio:`, `speech:`) joins as one more stage under
+/// `SupervisedService`, restarted with backoff when it fails; SIGHUP reloads the config file
+/// without dropping the broker connection; SIGINT or SIGTERM stop gracefully (queued commands
+/// answered, outbox drained, retained `offline`) with exit code 0.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon (text commands over MQTT; speech input comes later).",
+        abstract: "Run the daemon: text commands over MQTT and speech from the microphone.",
         discussion: "Signals: SIGHUP reloads the configuration file (registry, catalog, parser settings) between two commands "
             + "and keeps the old one if the new one has errors; SIGINT/SIGTERM stop gracefully.")
 
@@ -63,19 +65,41 @@ struct Run: AsyncParsableCommand {
         ])
 
         let hub = HubService(configuration: daemon, home: home, parser: SerialIntentParser(parser), logger: logger)
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: hub, serviceName: "hub"),
             .init(service: ReloadOnSignal(hub: hub, configFile: loaded.file, logger: logger), serviceName: "reload"),
         ]
+        var speech: SpeechService?
+        switch daemon.speech.mode {
+        case .off:
+            logger.info("speech off (speech.enabled: false); text commands over MQTT only")
+        case .auto, .on:
+            let capture = SpeechService.captureConfiguration(daemon.audio)
+            let service = SpeechService(
+                hub: hub, audio: daemon.audio, speech: daemon.speech, sourceName: "ALSA device '\(capture.device)'",
+                stayOffWithoutDevice: daemon.speech.mode == .auto, logger: logger
+            ) { try ALSACapture(configuration: capture) }
+            speech = service
+            services.append(.init(service: SupervisedService(service, name: "speech", logger: logger), serviceName: "speech"))
+            logger.info("speech stage starting", [
+                "device": capture.device, "enabled": daemon.speech.mode.rawValue,
+                "if_no_device": daemon.speech.mode == .auto ? "text only" : "retry with backoff",
+            ])
+        }
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger.logger)
         group.maximumGracefulShutdownDuration = .seconds(10)
         try await ServiceGroup(configuration: group).run()
-        logger.info("stopped", Self.fields(hub.statistics))
+        var summary = Self.fields(hub.statistics)
+        if let s = speech?.statistics {
+            summary += [("utterances", "\(s.utterances)"), ("speech_commands", "\(s.commands)"), ("wake_detections", "\(s.wakeDetections)"),
+                        ("overruns", "\(s.overruns)"), ("dropped_samples", "\(s.droppedSamples)")]
+        }
+        logger.logger.info("stopped", metadata: Dictionary(summary.map { ($0.0, .string($0.1)) }, uniquingKeysWith: { _, b in b }))
     }
 
-    private static func fields(_ s: HubStatistics) -> KeyValuePairs<String, String> {
-        ["inputs": "\(s.inputs)", "actions": "\(s.actions)", "rejected": "\(s.rejected)", "duplicates": "\(s.duplicates)",
-         "reloads": "\(s.reloads)", "failed_reloads": "\(s.failedReloads)", "publish_failures": "\(s.publishFailures)"]
+    private static func fields(_ s: HubStatistics) -> [(String, String)] {
+        [("inputs", "\(s.inputs)"), ("actions", "\(s.actions)"), ("rejected", "\(s.rejected)"), ("duplicates", "\(s.duplicates)"),
+         ("reloads", "\(s.reloads)"), ("failed_reloads", "\(s.failedReloads)"), ("publish_failures", "\(s.publishFailures)")]
     }
 
     /// The example home shipped with Hark: beside the working directory's `deploy/`, or the

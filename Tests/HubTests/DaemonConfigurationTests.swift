@@ -23,6 +23,78 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.logging.level, .info)
         XCTAssertEqual(configuration.mqtt.inputQueueLimit, 256)
         XCTAssertTrue(configuration.mqtt.connection.cleanSession)
+        XCTAssertEqual(configuration.audio, AudioSettings(device: "default"))
+        XCTAssertEqual(configuration.speech, SpeechSettings(mode: .auto, model: "/usr/share/pocketsphinx/model/en-us", wakePhrase: "hey hark house",
+                                                            wakeThreshold: 1e-20, phoneLoopProbability: 1e-10, pushToTalk: false))
+    }
+
+    func testAudioAndSpeechSettingsAreRead() throws {
+        let yaml = """
+        audio:
+          device: plughw:1,0
+          alsa_config: test/asound.conf
+          sample_rate: 16000
+          endpointing: {trailing_silence_ms: 400, max_utterance_s: 5.5, pre_roll_ms: 250, vad: energy}
+        speech:
+          enabled: false
+          model: models/en-us
+          wake_phrase: Okay Hark House
+          wake_threshold: 1e-30
+          phone_loop_probability: 1e-15
+          push_to_talk: true
+          listen_timeout_s: 4
+        """
+        let c = try DaemonConfiguration.parse(yaml: yaml, file: "hark.yaml")
+        XCTAssertEqual(c.audio, AudioSettings(device: "plughw:1,0", alsaConfigurationFile: "test/asound.conf", trailingSilenceMs: 400,
+                                              maximumUtteranceSeconds: 5.5, preRollMs: 250))
+        XCTAssertEqual(c.speech, SpeechSettings(mode: .off, model: "models/en-us", wakePhrase: "okay hark house", wakeThreshold: 1e-30,
+                                                phoneLoopProbability: 1e-15, pushToTalk: true, listenTimeoutSeconds: 4))
+        XCTAssertEqual(try DaemonConfiguration.parse(yaml: "speech: {enabled: true}", file: "a.yaml").speech.mode, .on)
+        XCTAssertEqual(try DaemonConfiguration.parse(yaml: "speech: {enabled: auto}", file: "a.yaml").speech.mode, .auto)
+
+        // Relative paths are taken from the config file's directory.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hark-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("hark.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let loaded = try DaemonConfiguration.load(configFile: file)
+        XCTAssertEqual(loaded.audio.alsaConfigurationFile, directory.appendingPathComponent("test/asound.conf").standardized.path)
+        XCTAssertEqual(loaded.speech.model, directory.appendingPathComponent("models/en-us").standardized.path)
+    }
+
+    func testAudioAndSpeechProblemsNameFileLineAndField() {
+        let yaml = """
+        audio:
+          device: ""
+          sample_rate: 44100
+          endpointing: {trailing_silence_ms: 20, max_utterance_s: forever, vad: webrtc}
+          microphone: usb
+        speech:
+          enabled: sometimes
+          wake_phrase: hey
+          wake_threshold: 1
+          phone_loop_probability: 0
+          push_to_talk: 1x
+          wakephrase: hey hark house
+        """
+        XCTAssertThrowsError(try DaemonConfiguration.parse(yaml: yaml, file: "hark.yaml")) { error in
+            let lines = (error as? Diagnostics)?.items.map(\.description) ?? ["\(error)"]
+            XCTAssertEqual(lines, [
+                "hark.yaml:2:11: audio.device: must not be empty",
+                "hark.yaml:3:16: audio.sample_rate: must be 16000 (Hark works on 16 kHz mono; the device's own rate is converted on capture)",
+                "hark.yaml:4:38: audio.endpointing.trailing_silence_ms: 20 is not in 100...5000",
+                "hark.yaml:4:59: audio.endpointing.max_utterance_s: expected a number, found 'forever'",
+                "hark.yaml:4:73: audio.endpointing.vad: unknown voice activity detector 'webrtc' (expected: energy; WebRTC's VAD is not available in this build)",
+                "hark.yaml:5:3: audio.microphone: unknown key 'microphone' (expected one of: device, alsa_config, sample_rate, endpointing)",
+                "hark.yaml:7:12: speech.enabled: expected true, false or auto, found 'sometimes'",
+                "hark.yaml:8:16: speech.wake_phrase: 'hey' is too short: use a phrase of three or more syllables (DESIGN.md section 5)",
+                "hark.yaml:9:19: speech.wake_threshold: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
+                "hark.yaml:10:27: speech.phone_loop_probability: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
+                "hark.yaml:11:17: speech.push_to_talk: expected true or false, found '1x'",
+                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s)",
+            ])
+        }
     }
 
     func testEverySettingIsRead() throws {

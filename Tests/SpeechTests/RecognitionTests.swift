@@ -1,6 +1,7 @@
 import Foundation
 import Intents
 import Speech
+import SynthesisTestSupport
 import XCTest
 
 /// Commands spoken by espeak-ng in three voices, recognised against the example home's grammar.

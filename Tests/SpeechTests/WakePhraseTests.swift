@@ -1,6 +1,7 @@
 import Foundation
 import Intents
 import Speech
+import SynthesisTestSupport
 import XCTest
 
 final class WakePhraseTests: XCTestCase {

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Audio
+import Foundation
+import Grammar
+import Hub
+import Intents
+import Listening
+import Speech
+
+/// `hark bench --speech`: commands sampled from the home's templates, spoken by espeak-ng in three
+/// voices, each run through the daemon's speech path (endpointer → recogniser) and the parser.
+/// Reports the recogniser's real-time factor and the latency from the end of speech (the
+/// endpointer's speech end sample) to the parser's result: the endpointer's trailing silence (audio
+/// time, as it passes in real time) plus decoding and parsing after its decision (wall time).
+struct SpeechBenchmark {
+    var options: ModelOptions
+    var config: String
+    var count: Int
+    var json: Bool
+
+    static let voices: [(name: String, speed: Int)] = [("en-us", 150), ("en-us+f3", 170), ("en-gb", 130)]
+
+    func run() throws {
+        let loaded: HarkConfiguration
+        do { loaded = try HarkConfiguration.load(configFile: URL(fileURLWithPath: config)) } catch {
+            for problem in error.items { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            throw ExitCode(1)
+        }
+        let (home, daemon) = (loaded.home, loaded.daemon)
+        var parserOptions = IntentParser.Options()
+        parserOptions.threads = options.threads
+        daemon.parser.apply(to: &parserOptions)
+        let language = try options.load()
+        if language.adapter == nil { parserOptions.examples = 8 }
+        let parser = try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: parserOptions)
+        try parser.prepare()
+        let model = try SpeechModel(directory: URL(fileURLWithPath: daemon.speech.model))
+        let dictionary = try PronunciationDictionary(contentsOf: model.dictionary)
+        let pipeline = try ListeningPipeline(model: model, dictionary: dictionary, catalog: home.catalog, registry: home.registry,
+                                             configuration: SpeechService.pipelineConfiguration(audio: daemon.audio, speech: daemon.speech, wake: false))
+        let commands = SpokenCommands.sample(catalog: home.catalog, registry: home.registry, dictionary: dictionary, count: count)
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("hark-bench-speech")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+
+        var asr: [Double] = [], parse: [Double] = [], endpoint: [Double] = [], afterDecision: [Double] = [], total: [Double] = []
+        var audioSeconds = 0.0, decodeSeconds = 0.0
+        var exactTranscripts = 0, exactActions = 0, utterances = 0
+        var noise = SeededGenerator(seed: 1)
+        let clock = ContinuousClock()
+        for command in commands {
+            for voice in Self.voices {
+                let speech = try Self.synthesize(command.text, voice: voice, cache: cache)
+                var samples = [Int16](repeating: 0, count: 8_000) + speech + [Int16](repeating: 0, count: 24_000)
+                for i in samples.indices { samples[i] = Int16(clamping: Int(samples[i]) + Int.random(in: -40...40, using: &noise)) }
+                var heard: HeardCommand?
+                var decided = clock.now
+                for start in stride(from: 0, to: samples.count, by: 320) where heard == nil {
+                    let frame = AudioFrame(startIndex: Int64(start), samples: Array(samples[start..<min(start + 320, samples.count)]))
+                    let before = clock.now
+                    for case let .command(c) in try pipeline.process(frame) {
+                        heard = c
+                        decided = before
+                    }
+                }
+                if heard == nil {
+                    decided = clock.now
+                    for case let .command(c) in try pipeline.finish() { heard = c }
+                }
+                _ = try pipeline.finish()  // a fresh endpointer state for the next utterance
+                utterances += 1
+                guard let heard else { continue }
+                let result = try parser.parse(heard.transcript.text, site: command.expansion.site ?? home.registry.site)
+                let after = (clock.now - decided).milliseconds
+                asr.append(heard.asrMilliseconds)
+                parse.append(result.timings.totalMs)
+                endpoint.append(heard.endpointMilliseconds)
+                afterDecision.append(after)
+                total.append(heard.endpointMilliseconds + after)
+                audioSeconds += heard.transcript.audioSeconds
+                decodeSeconds += heard.transcript.decodeSeconds
+                if heard.transcript.text == command.text { exactTranscripts += 1 }
+                if result.resolved?.canonical == home.catalog.canonicalize(command.expansion.action) { exactActions += 1 }
+            }
+        }
+        func median(_ v: [Double]) -> Double { Self.percentile(v, 0.5) }
+        func p95(_ v: [Double]) -> Double { Self.percentile(v, 0.95) }
+        let result: [String: Any] = [
+            "utterances": utterances, "commands": commands.count, "voices": Self.voices.map { "\($0.name) s\($0.speed)" },
+            "recognised": asr.count, "exact_transcripts": exactTranscripts, "exact_actions": exactActions,
+            "rtf": audioSeconds > 0 ? decodeSeconds / audioSeconds : 0,
+            "asr_ms_median": median(asr), "asr_ms_p95": p95(asr),
+            "parse_ms_median": median(parse), "parse_ms_p95": p95(parse),
+            "endpoint_delay_ms_median": median(endpoint), "trailing_silence_ms": daemon.audio.trailingSilenceMs,
+            "decision_to_action_ms_median": median(afterDecision), "decision_to_action_ms_p95": p95(afterDecision),
+            "speech_end_to_action_ms_median": median(total), "speech_end_to_action_ms_p95": p95(total),
+            "goal_ms": 150, "threads": options.threads, "adapter": language.adapter?.file.path ?? "none",
+        ]
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print(String(format: "speech       %d utterances (%d commands x %d voices): %d exact transcripts, %d exact actions",
+                     utterances, commands.count, Self.voices.count, exactTranscripts, exactActions))
+        print(String(format: "recogniser   RTF %.3f; %.0f ms median, %.0f ms p95 per utterance", result["rtf"] as! Double, median(asr), p95(asr)))
+        print(String(format: "parser       %.1f ms median, %.1f ms p95", median(parse), p95(parse)))
+        print(String(format: "end of speech → action   %.0f ms median, %.0f ms p95 (goal 150 ms) = endpointer %.0f ms (trailing_silence_ms %d) + decode and parse after its decision %.0f ms median, %.0f ms p95",
+                     median(total), p95(total), median(endpoint), daemon.audio.trailingSilenceMs, median(afterDecision), p95(afterDecision)))
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+    }
+
+    /// espeak-ng, then sox to 16 kHz mono 16-bit raw; cached by voice and text.
+    static func synthesize(_ text: String, voice: (name: String, speed: Int), cache: URL) throws -> [Int16] {
+        let name = "\(voice.name)-\(voice.speed)-" + text.replacingOccurrences(of: " ", with: "_").prefix(120) + ".raw"
+        let raw = cache.appendingPathComponent(String(name))
+        if !FileManager.default.fileExists(atPath: raw.path) {
+            let wav = cache.appendingPathComponent(UUID().uuidString + ".wav")
+            let tmp = cache.appendingPathComponent(UUID().uuidString + ".raw")
+            defer { try? FileManager.default.removeItem(at: wav) }
+            try tool("espeak-ng", ["-v", voice.name, "-s", String(voice.speed), "-w", wav.path, text])
+            try tool("sox", [wav.path, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp.path])
+            try FileManager.default.moveItem(at: tmp, to: raw)
+        }
+        let data = try Data(contentsOf: raw)
+        return data.withUnsafeBytes { b in (0..<b.count / 2).map { Int16(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) } }
+    }
+
+    private static func tool(_ name: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [name] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw ValidationError("cannot run \(name) (hark bench --speech needs espeak-ng and sox): \(error)") }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("\(name) \(arguments.joined(separator: " ")) failed") }
+    }
+}
