@@ -51,6 +51,9 @@ public final class IntentParser: @unchecked Sendable {
         /// Logit bias per point of lexical evidence (`MentionEvidence`) for actions on what the
         /// command names; 0 turns it off.
         public var mentionWeight: Float = 3
+        /// The same while the intent is still open, where evidence argues against `none` (nil: as
+        /// `mentionWeight`).
+        public var mentionIntentWeight: Float?
         /// Worked examples in the prompt (for the base model; the tuned adapter needs none).
         public var examples = 0
         public var contextCapacity = 2048
@@ -167,7 +170,8 @@ public final class IntentParser: @unchecked Sendable {
         session.rewind(to: prefixLength)
         let decoder = ConstrainedDecoder(grammar: grammar(for: site), tokenizer: language.tokenizer, endToken: endToken)
         let evidence = options.mentionWeight > 0
-            ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog, weight: options.mentionWeight)
+            ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog,
+                              weight: options.mentionWeight, intentWeight: options.mentionIntentWeight)
             : nil
         let result = try decoder.decode(session, pending: commandTokens, evidence: evidence)
         timings.promptTokens = commandTokens.count

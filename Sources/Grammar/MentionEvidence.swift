@@ -38,10 +38,13 @@ public struct MentionEvidence: Sendable {
     /// Intents with a slot whose value the command names, with the best such score.
     public private(set) var valueIntents: [(intent: [UInt8], score: Float)] = []
     public let weight: Float
+    /// The weight while the intent is open (against `none`).
+    public let intentWeight: Float
 
     /// Evidence for `command` against the grammar's target options (`ActionGrammar.targetOptions`).
-    public init(command: String, options: [ActionGrammar.TargetOption], registry: Registry, catalog: Catalog, weight: Float) {
+    public init(command: String, options: [ActionGrammar.TargetOption], registry: Registry, catalog: Catalog, weight: Float, intentWeight: Float? = nil) {
         self.weight = weight
+        self.intentWeight = intentWeight ?? weight
         numbers = MentionEvidence.numbers(in: command)
         intents = Set(options.map { Array($0.text.prefix { $0 != " " }.utf8) })
         var slotNames = Set<String>()
@@ -186,7 +189,7 @@ public struct MentionEvidence: Sendable {
             for (prefix, score) in candidates where score > best && Self.consistent(text, with: prefix, ended: piece.isEmpty) {
                 best = score
             }
-            result[i] = best * weight
+            result[i] = best * (open ? intentWeight : weight)
         }
         return result
     }
@@ -244,7 +247,8 @@ public struct MentionEvidence: Sendable {
 
     /// Inside a numeric value (after `brightness=`): the digits of a number the command says gain
     /// `weight`. Where an optional numeric slot may follow: starting it gains `weight` when the
-    /// command says a number the output has not used, and loses `weight` when it says none.
+    /// command says a number the output has not used (twice `weight`), and loses `weight` when it
+    /// says none.
     func valueBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
         let equals = UInt8(ascii: "="), space = UInt8(ascii: " ")
         func isNumeric(_ b: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") }
@@ -272,7 +276,8 @@ public struct MentionEvidence: Sendable {
             for (i, key) in pieces.enumerated() where !key.isEmpty && key[0] == space {
                 guard numericSlots.contains(where: { $0.starts(with: key) || key.starts(with: $0) }),
                       !Self.targetKeys.contains(where: { $0.starts(with: key) }) else { continue }
-                result[i] = unused ? weight : -weight
+                // A number said and not yet used is strong evidence for the slot that takes it.
+                result[i] = unused ? 2 * weight : -weight
                 any = true
             }
             if !any { return nil }

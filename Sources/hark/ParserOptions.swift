@@ -18,6 +18,9 @@ struct ParserOptions: ParsableArguments {
     @Option(name: .long, help: "Logit bias per point of evidence that the command names a device, area or scene (0: off).")
     var mentionWeight: Float = IntentParser.Options().mentionWeight
 
+    @Option(name: .long, help: "The mention weight while the intent is open, against 'none' (default: --mention-weight).")
+    var mentionIntentWeight: Float?
+
     @Option(name: .long, help: "Worked examples in the prompt (default: none with the intent adapter, 8 without).")
     var examples: Int?
 
@@ -37,6 +40,7 @@ struct ParserOptions: ParsableArguments {
         options.threads = model.threads
         options.confidenceThreshold = threshold
         options.mentionWeight = mentionWeight
+        options.mentionIntentWeight = mentionIntentWeight
         let language = try model.load()
         options.examples = examples ?? (language.adapter == nil ? 8 : 0)
         return try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)

@@ -104,7 +104,7 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertEqual(e.bias(output: value + Array("4".utf8), pieces: [[], Array("0".utf8), Array("5".utf8)]), [0, 2, 0])
         // An optional numeric slot: taken when a number is left to say, left out when none is said.
         let target = Array("brightness_up device=office.desk_lamp".utf8)
-        XCTAssertEqual(evidence("desk lamp up by twenty", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [0, 2])
+        XCTAssertEqual(evidence("desk lamp up by twenty", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [0, 4])
         XCTAssertEqual(evidence("brighter desk lamp", home, weight: 2).bias(output: target, pieces: [[], Array(" step".utf8)]), [2, 0])
     }
 
