@@ -24,6 +24,14 @@ public final class ListeningPipeline {
         public var wake: Wake?
         /// After a wake phrase or a listen request, how long the command may take to begin.
         public var listenTimeout: Duration
+        /// Feed the recogniser while the user speaks (from the onset, with the pre-roll), so that
+        /// at the endpoint only finishing the search remains. False: decode each utterance whole
+        /// after the endpoint (normalised over itself; slower by the whole decoding time).
+        public var streaming: Bool
+        /// With `streaming`: the silence after which an utterance whose words so far are a
+        /// complete sentence of the grammar ends, instead of `endpointer.trailingSilence` (which
+        /// still ends one that is not: "turn on the", pause). Nil: always the full trailing silence.
+        public var completeSilence: Duration?
 
         /// A keyphrase and its PocketSphinx thresholds.
         public struct Wake: Sendable, Equatable {
@@ -40,11 +48,17 @@ public final class ListeningPipeline {
         }
 
         public init(endpointer: Endpointer.Configuration = Endpointer.Configuration(), wake: Wake? = Wake(),
-                    listenTimeout: Duration = .seconds(6)) {
+                    listenTimeout: Duration = .seconds(6), streaming: Bool = true,
+                    completeSilence: Duration? = Configuration.defaultCompleteSilence) {
             self.endpointer = endpointer
             self.wake = wake
             self.listenTimeout = listenTimeout
+            self.streaming = streaming
+            self.completeSilence = completeSilence
         }
+
+        /// The default `completeSilence`.
+        public static let defaultCompleteSilence: Duration = .milliseconds(200)
     }
 
     /// What the pipeline found.
@@ -73,8 +87,15 @@ public final class ListeningPipeline {
     private var woke = false
     /// Where the last wake phrase was detected (stream index).
     private var lastWake: Int64?
-    /// The end of the last frame processed.
+    /// The end of the last frame processed (of the last 10 ms piece, while a frame is processed).
     private var streamPosition: Int64 = 0
+    /// The onset of the utterance in progress, if any.
+    private var speechStart: Int64?
+    /// While the recogniser is fed the utterance in progress: the stream index fed up to.
+    private var fedUntil: Int64?
+    /// The last partial hypothesis judged for an early end, and whether the grammar accepts it.
+    private var judged: (text: String, complete: Bool)?
+    private let completeSilenceSamples: Int?
 
     /// Loads the decoders (about a second each for the acoustic model) and builds the grammar.
     public init(model: SpeechModel, dictionary: PronunciationDictionary, catalog: Catalog, registry: Registry,
@@ -91,6 +112,7 @@ public final class ListeningPipeline {
             spotter = nil
         }
         endpointer = Endpointer(configuration: configuration.endpointer)
+        completeSilenceSamples = configuration.streaming ? configuration.completeSilence.map { AudioFrame.samples(in: $0) } : nil
     }
 
     /// Rebuilds the grammar and recogniser for a changed home (a configuration reload). On an
@@ -99,6 +121,9 @@ public final class ListeningPipeline {
         let grammar = SpeechGrammar(catalog: catalog, registry: registry, dictionary: dictionary, optionalPrefix: configuration.wake?.phrase)
         recognizer = try SpeechRecognizer(model: model, grammar: grammar, dictionary: dictionary)
         self.grammar = grammar
+        // An utterance in progress is fed to the new recogniser from its start, at the next frame.
+        fedUntil = nil
+        judged = nil
     }
 
     /// Speech shorter than this after a wake detection is no command (0.3 s at 16 kHz).
@@ -132,8 +157,18 @@ public final class ListeningPipeline {
             }
             spotterPosition += frame.samples.count
         }
-        streamPosition = frame.endIndex
-        for event in endpointer.process(frame) { try handle(event, into: &out) }
+        // The endpointer takes one 10 ms piece at a time, so that the recogniser is fed (and the
+        // early end judged) frame by frame, before the endpointer forgets the samples.
+        let step = VoiceActivityDetector.frameLength
+        var offset = 0
+        repeat {
+            let end = min(offset + step, frame.samples.count)
+            let piece = AudioFrame(startIndex: frame.startIndex + Int64(offset), samples: Array(frame.samples[offset..<end]))
+            offset = end
+            streamPosition = piece.endIndex
+            for event in endpointer.process(piece) { try handle(event, into: &out) }
+            try follow(into: &out)
+        } while offset < frame.samples.count
         return out
     }
 
@@ -144,7 +179,73 @@ public final class ListeningPipeline {
         return out
     }
 
-    private func handle(_ event: EndpointerEvent, into out: inout [Event]) throws(SpeechError) {
+    /// Whether an utterance that began at `start` may be a command (so is worth recognising).
+    private func mayBeCommand(speechStart start: Int64) -> Bool {
+        if spotter == nil { return true }
+        if let until = listeningUntil, start <= until { return true }
+        if let wake = lastWake, wake >= start { return true }  // the wake phrase in the same breath
+        return false
+    }
+
+    /// During an utterance that may be a command: feeds the recogniser what the endpointer has
+    /// judged since the last frame, and ends the utterance early when the words so far are a
+    /// complete sentence and `completeSilence` has passed.
+    private func follow(into out: inout [Event]) throws(SpeechError) {
+        guard configuration.streaming, let start = speechStart, endpointer.inSpeech else { return }
+        let from: Int64
+        if let fedUntil {
+            from = fedUntil
+        } else {
+            guard mayBeCommand(speechStart: start) else { return }
+            try recognizer.start()
+            from = start - Int64(endpointer.preRollSamples)
+        }
+        let samples = endpointer.bufferedSamples(from: from)
+        if !samples.isEmpty { try recognizer.process(Array(samples)) }
+        fedUntil = endpointer.judgedEnd
+
+        guard let limit = completeSilenceSamples, let silence = endpointer.trailingSilenceSamples, silence > 0, silence >= limit else { return }
+        let text = recognizer.partialText ?? ""
+        if judged?.text != text { judged = (text, isCompleteCommand(text)) }
+        if judged?.complete == true {
+            for event in endpointer.endUtterance() { try handle(event, into: &out, early: true) }
+        }
+    }
+
+    /// True when `text` is a sentence of the grammar with a command in it (not the wake phrase alone).
+    private func isCompleteCommand(_ text: String) -> Bool {
+        guard !text.isEmpty, grammar.accepts(text) else { return false }
+        if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init) { return text.split(separator: " ").count > phrase.count }
+        return true
+    }
+
+    /// Ends the streamed utterance, if any: its transcript (nil when none was streamed).
+    private func finishStreaming(remainder utterance: Utterance?) throws(SpeechError) -> Transcript? {
+        defer {
+            fedUntil = nil
+            judged = nil
+        }
+        guard let fed = fedUntil, recognizer.isStarted else { return nil }
+        if let utterance, fed < utterance.endIndex {
+            let from = Int(max(0, fed - utterance.startIndex))
+            try recognizer.process(Array(utterance.samples[from...]))
+        }
+        return try recognizer.finish()
+    }
+
+    private func handle(_ event: EndpointerEvent, into out: inout [Event], early: Bool = false) throws(SpeechError) {
+        switch event {
+        case let .speechStarted(start):
+            speechStart = start
+            _ = try finishStreaming(remainder: nil)
+            return
+        case .speechDiscarded:
+            speechStart = nil
+            _ = try finishStreaming(remainder: nil)
+            return
+        case .utterance:
+            speechStart = nil
+        }
         guard case let .utterance(utterance) = event else { return }
         let isCommand: Bool
         if spotter == nil {
@@ -156,6 +257,7 @@ public final class ListeningPipeline {
             isCommand = false
         }
         guard isCommand else {
+            _ = try finishStreaming(remainder: nil)
             out.append(.ignored(utterance, reason: "no wake phrase"))
             return
         }
@@ -164,10 +266,16 @@ public final class ListeningPipeline {
         // follows it in this utterance. (The grammar needs a command after its optional prefix
         // and would force one onto the phrase alone.) Listening stays open for the next utterance.
         if let wake = lastWake, wake >= utterance.speechStart, wake >= utterance.speechEnd - Self.wakeOnlyMargin {
+            _ = try finishStreaming(remainder: nil)
             out.append(.ignored(utterance, reason: "wake phrase only"))
             return
         }
-        let transcript = try recognizer.decode(utterance.samples)
+        let transcript: Transcript
+        if let streamed = try finishStreaming(remainder: utterance) {
+            transcript = streamed
+        } else {
+            transcript = try recognizer.decode(utterance.samples)
+        }
         var words = transcript.words
         if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init), words.starts(with: phrase) {
             words.removeFirst(phrase.count)
@@ -180,7 +288,8 @@ public final class ListeningPipeline {
         var command = transcript
         command.text = words.joined(separator: " ")
         out.append(.command(HeardCommand(transcript: command, utterance: utterance, decidedAt: streamPosition,
-                                         sessionID: listeningSession, afterWakePhrase: spotter != nil && woke)))
+                                         sessionID: listeningSession, afterWakePhrase: spotter != nil && woke,
+                                         endedOnCompleteSentence: early)))
         listeningUntil = nil
         listeningSession = nil
         woke = false
@@ -194,13 +303,16 @@ public struct HeardCommand: Sendable {
     public var transcript: Transcript
     /// The utterance as the endpointer cut it (samples, speech start and end).
     public var utterance: Utterance
-    /// Stream index at which the endpointer decided the utterance had ended (`trailingSilence`
-    /// after `utterance.speechEnd`).
+    /// Stream index at which the utterance was found to have ended (`trailingSilence`, or
+    /// `completeSilence`, after `utterance.speechEnd`).
     public var decidedAt: Int64
     /// Hermes session of the listen request that opened listening, if any.
     public var sessionID: String?
     /// True when a wake phrase opened listening (false: push-to-talk or no wake phrase configured).
     public var afterWakePhrase: Bool
+    /// True when the utterance ended after `completeSilence` because its words were a complete
+    /// sentence (false: after the full trailing silence, at the maximum length or end of stream).
+    public var endedOnCompleteSentence: Bool
 
     /// The recogniser's time in milliseconds.
     public var asrMilliseconds: Double { transcript.decodeSeconds * 1000 }

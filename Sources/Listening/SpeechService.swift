@@ -75,7 +75,8 @@ public final class SpeechService: Service, Sendable {
         let wakeSettings = wake ? ListeningPipeline.Configuration.Wake(
             phrase: speech.wakePhrase, threshold: speech.wakeThreshold, phoneLoopProbability: speech.phoneLoopProbability) : nil
         return ListeningPipeline.Configuration(endpointer: endpointer, wake: wakeSettings,
-                                               listenTimeout: .milliseconds(Int((speech.listenTimeoutSeconds * 1000).rounded())))
+                                               listenTimeout: .milliseconds(Int((speech.listenTimeoutSeconds * 1000).rounded())),
+                                               completeSilence: audio.completeSilenceMs > 0 ? .milliseconds(audio.completeSilenceMs) : nil)
     }
 
     /// The ALSA capture the config file asks for.
