@@ -74,7 +74,7 @@ final class DaemonConfigurationTests: XCTestCase {
         audio:
           device: ""
           sample_rate: 44100
-        endpointing: {trailing_silence_ms: 20, max_utterance_s: forever, vad: webrtc, complete_silence_ms: 9000}
+          endpointing: {trailing_silence_ms: 20, max_utterance_s: forever, vad: webrtc, complete_silence_ms: 9000}
           microphone: usb
         speech:
           enabled: sometimes
