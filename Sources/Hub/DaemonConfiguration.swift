@@ -245,10 +245,14 @@ public struct SpeechSettings: Sendable, Equatable {
     public var pushToTalk: Bool
     /// After a wake phrase or a listen request, how long to wait for the command to begin, in seconds.
     public var listenTimeoutSeconds: Double
+    /// Start parsing a complete command when the speaker pauses after it, before the utterance
+    /// ends (the parse is wasted when the speaker goes on).
+    public var speculativeParse: Bool
 
     public init(mode: Mode = .auto, model: String = "/usr/share/pocketsphinx/model/en-us", wakePhrase: String = "hey hark house",
                 wakeThreshold: Double = 1e-20, phoneLoopProbability: Double = 1e-10, pushToTalk: Bool = false,
-                listenTimeoutSeconds: Double = 6) {
+                listenTimeoutSeconds: Double = 6, speculativeParse: Bool = true) {
+        self.speculativeParse = speculativeParse
         self.mode = mode
         self.model = model
         self.wakePhrase = wakePhrase
@@ -457,7 +461,8 @@ extension DaemonConfiguration {
         return settings
     }
 
-    static let speechKeys = ["enabled", "model", "wake_phrase", "wake_threshold", "phone_loop_probability", "push_to_talk", "listen_timeout_s"]
+    static let speechKeys = ["enabled", "model", "wake_phrase", "wake_threshold", "phone_loop_probability", "push_to_talk", "listen_timeout_s",
+                             "speculative_parse"]
 
     private static func readSpeech(_ node: Node, _ reader: inout ConfigReader) -> SpeechSettings {
         var settings = SpeechSettings()
@@ -487,6 +492,7 @@ extension DaemonConfiguration {
             case "wake_threshold": if let v = probability(value, path, &reader) { settings.wakeThreshold = v }
             case "phone_loop_probability": if let v = probability(value, path, &reader) { settings.phoneLoopProbability = v }
             case "push_to_talk": if let b = reader.bool(value, path) { settings.pushToTalk = b }
+            case "speculative_parse": if let b = reader.bool(value, path) { settings.speculativeParse = b }
             default: if let v = reader.number(value, path, in: 1...60) { settings.listenTimeoutSeconds = v }
             }
         }

@@ -32,6 +32,10 @@ public final class ListeningPipeline {
         /// complete sentence of the grammar ends, instead of `endpointer.trailingSilence` (which
         /// still ends one that is not: "turn on the", pause). Nil: always the full trailing silence.
         public var completeSilence: Duration?
+        /// With `completeSilence`: the pause after which the words so far, when they are a
+        /// complete command, are announced as `.provisional` (so parsing can start before the end).
+        /// Shorter pauses come inside commands (the closure before a stop consonant).
+        public var provisionalSilence: Duration = .milliseconds(50)
 
         /// A keyphrase and its PocketSphinx thresholds.
         public struct Wake: Sendable, Equatable {
@@ -69,6 +73,11 @@ public final class ListeningPipeline {
         case command(HeardCommand)
         /// An utterance not decoded (no wake phrase before it) or decoded to no command.
         case ignored(Utterance, reason: String)
+        /// With `completeSilence`: the words so far of the utterance in progress (wake phrase
+        /// removed) are a complete command and speech has paused, at `sampleIndex`. The utterance
+        /// will likely end as this command (the `.command` that follows says); a caller may start
+        /// parsing it now. Sent again when the words change.
+        case provisional(text: String, sampleIndex: Int64)
     }
 
     public let configuration: Configuration
@@ -93,9 +102,11 @@ public final class ListeningPipeline {
     private var speechStart: Int64?
     /// While the recogniser is fed the utterance in progress: the stream index fed up to.
     private var fedUntil: Int64?
-    /// The last partial hypothesis judged for an early end, and whether the grammar accepts it.
-    private var judged: (text: String, complete: Bool)?
+    /// The last partial hypothesis judged for an early end, and its command words when the
+    /// grammar accepts it as a sentence with a command.
+    private var judged: (text: String, command: String?)?
     private let completeSilenceSamples: Int?
+    private let provisionalSilenceSamples: Int
 
     /// Loads the decoders (about a second each for the acoustic model) and builds the grammar.
     public init(model: SpeechModel, dictionary: PronunciationDictionary, catalog: Catalog, registry: Registry,
@@ -113,6 +124,7 @@ public final class ListeningPipeline {
         }
         endpointer = Endpointer(configuration: configuration.endpointer)
         completeSilenceSamples = configuration.streaming ? configuration.completeSilence.map { AudioFrame.samples(in: $0) } : nil
+        provisionalSilenceSamples = AudioFrame.samples(in: configuration.provisionalSilence)
     }
 
     /// Rebuilds the grammar and recogniser for a changed home (a configuration reload). On an
@@ -204,19 +216,27 @@ public final class ListeningPipeline {
         if !samples.isEmpty { try recognizer.process(Array(samples)) }
         fedUntil = endpointer.judgedEnd
 
-        guard let limit = completeSilenceSamples, let silence = endpointer.trailingSilenceSamples, silence > 0, silence >= limit else { return }
+        // After a pause: is what was said so far a complete command?
+        guard let limit = completeSilenceSamples, let silence = endpointer.trailingSilenceSamples,
+              silence >= max(VoiceActivityDetector.frameLength, min(limit, provisionalSilenceSamples)) else { return }
         let text = recognizer.partialText ?? ""
-        if judged?.text != text { judged = (text, isCompleteCommand(text)) }
-        if judged?.complete == true {
+        if judged?.text != text {
+            let command = grammar.accepts(text) ? commandWords(text) : nil
+            judged = (text, command)
+            if let command { out.append(.provisional(text: command, sampleIndex: streamPosition)) }
+        }
+        if silence >= limit, judged?.command != nil {
             for event in endpointer.endUtterance() { try handle(event, into: &out, early: true) }
         }
     }
 
-    /// True when `text` is a sentence of the grammar with a command in it (not the wake phrase alone).
-    private func isCompleteCommand(_ text: String) -> Bool {
-        guard !text.isEmpty, grammar.accepts(text) else { return false }
-        if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init) { return text.split(separator: " ").count > phrase.count }
-        return true
+    /// The words of a transcript without the wake phrase before them; nil when none are left.
+    private func commandWords(_ text: String) -> String? {
+        var words = text.split(separator: " ").map(String.init)
+        if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init), words.starts(with: phrase) {
+            words.removeFirst(phrase.count)
+        }
+        return words.isEmpty ? nil : words.joined(separator: " ")
     }
 
     /// Ends the streamed utterance, if any: its transcript (nil when none was streamed).
@@ -271,25 +291,22 @@ public final class ListeningPipeline {
             return
         }
         let transcript: Transcript
-        if let streamed = try finishStreaming(remainder: utterance) {
-            transcript = streamed
+        let streamed: Bool
+        if let finished = try finishStreaming(remainder: utterance) {
+            (transcript, streamed) = (finished, true)
         } else {
-            transcript = try recognizer.decode(utterance.samples)
+            (transcript, streamed) = (try recognizer.decode(utterance.samples), false)
         }
-        var words = transcript.words
-        if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init), words.starts(with: phrase) {
-            words.removeFirst(phrase.count)
-        }
-        guard !words.isEmpty else {
+        guard let words = commandWords(transcript.text) else {
             // The wake phrase alone (or noise): keep listening for the command.
             out.append(.ignored(utterance, reason: transcript.text.isEmpty ? "nothing recognised" : "wake phrase only"))
             return
         }
         var command = transcript
-        command.text = words.joined(separator: " ")
+        command.text = words
         out.append(.command(HeardCommand(transcript: command, utterance: utterance, decidedAt: streamPosition,
                                          sessionID: listeningSession, afterWakePhrase: spotter != nil && woke,
-                                         endedOnCompleteSentence: early)))
+                                         endedOnCompleteSentence: early, streamed: streamed)))
         listeningUntil = nil
         listeningSession = nil
         woke = false
@@ -313,9 +330,14 @@ public struct HeardCommand: Sendable {
     /// True when the utterance ended after `completeSilence` because its words were a complete
     /// sentence (false: after the full trailing silence, at the maximum length or end of stream).
     public var endedOnCompleteSentence: Bool
+    /// True when the recogniser was fed during the speech (false: decoded whole after the endpoint).
+    public var streamed: Bool
 
     /// The recogniser's time in milliseconds.
     public var asrMilliseconds: Double { transcript.decodeSeconds * 1000 }
+    /// The recogniser's time after the endpoint in milliseconds: finishing the search when the
+    /// utterance was streamed, all of it when it was decoded whole.
+    public var asrAfterEndpointMilliseconds: Double { (streamed ? transcript.finishSeconds : transcript.decodeSeconds) * 1000 }
     /// Audio from the end of speech to the endpointer's decision, in milliseconds.
     public var endpointMilliseconds: Double { AudioFrame.seconds(decidedAt - utterance.speechEnd) * 1000 }
 }

@@ -43,12 +43,14 @@ final class DaemonConfigurationTests: XCTestCase {
           phone_loop_probability: 1e-15
           push_to_talk: true
           listen_timeout_s: 4
+          speculative_parse: false
         """
         let c = try DaemonConfiguration.parse(yaml: yaml, file: "hark.yaml")
         XCTAssertEqual(c.audio, AudioSettings(device: "plughw:1,0", alsaConfigurationFile: "test/asound.conf", trailingSilenceMs: 400,
                                               maximumUtteranceSeconds: 5.5, preRollMs: 250, completeSilenceMs: 150))
         XCTAssertEqual(c.speech, SpeechSettings(mode: .off, model: "models/en-us", wakePhrase: "okay hark house", wakeThreshold: 1e-30,
-                                                phoneLoopProbability: 1e-15, pushToTalk: true, listenTimeoutSeconds: 4))
+                                                phoneLoopProbability: 1e-15, pushToTalk: true, listenTimeoutSeconds: 4,
+                                                speculativeParse: false))
         XCTAssertEqual(try DaemonConfiguration.parse(yaml: "speech: {enabled: true}", file: "a.yaml").speech.mode, .on)
         XCTAssertEqual(try DaemonConfiguration.parse(yaml: "audio: {endpointing: {complete_silence_ms: 0}}", file: "a.yaml").audio.completeSilenceMs, 0)
         XCTAssertThrowsError(try DaemonConfiguration.parse(yaml: "audio: {endpointing: {trailing_silence_ms: 300, complete_silence_ms: 300}}", file: "a.yaml")) { error in
@@ -99,7 +101,7 @@ final class DaemonConfigurationTests: XCTestCase {
                 "hark.yaml:9:19: speech.wake_threshold: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
                 "hark.yaml:10:27: speech.phone_loop_probability: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
                 "hark.yaml:11:17: speech.push_to_talk: expected true or false, found '1x'",
-                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s)",
+                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s, speculative_parse)",
             ])
         }
     }

@@ -30,7 +30,7 @@ final class EarlyEndTests: XCTestCase {
                 switch event {
                 case let .command(c): out.append(Outcome(text: c.transcript.text, utterance: c.utterance, decidedAt: c.decidedAt, early: c.endedOnCompleteSentence))
                 case let .ignored(u, _): out.append(Outcome(text: nil, utterance: u, decidedAt: frame.endIndex, early: false))
-                case .wake: break
+                case .wake, .provisional: break
                 }
             }
         }
