@@ -52,7 +52,8 @@ public struct Endpointer: Sendable {
     private var recentStart: Int64 = 0
 
     private let frameLength = VoiceActivityDetector.frameLength
-    private let preRollSamples: Int
+    /// `preRoll` in samples, rounded down to whole frames.
+    public let preRollSamples: Int
     private let postRollSamples: Int
     private let trailingFrames: Int
     private let maximumSamples: Int
@@ -73,6 +74,35 @@ public struct Endpointer: Sendable {
     public var inSpeech: Bool {
         if case .speech = state { return true }
         return false
+    }
+
+    /// Stream index one past the last sample judged (whole 10 ms frames only; a partial frame waits).
+    public var judgedEnd: Int64 { recentStart + Int64(recent.count) }
+
+    /// The samples kept from `index` (clamped to what is kept) up to `judgedEnd`. During speech
+    /// they reach back to the pre-roll before the onset, so a streaming recogniser can be fed the
+    /// utterance as it grows.
+    public func bufferedSamples(from index: Int64) -> ArraySlice<Int16> {
+        let from = Int(min(max(0, index - recentStart), Int64(recent.count)))
+        return recent[from...]
+    }
+
+    /// During speech: the silence since the last speech frame, in samples (0 right after speech);
+    /// nil when no utterance is in progress.
+    public var trailingSilenceSamples: Int? {
+        if case let .speech(_, _, silentFrames) = state { return silentFrames * frameLength }
+        return nil
+    }
+
+    /// Ends the utterance in progress now, as if `trailingSilence` had passed (a caller that knows
+    /// the command is complete need not wait for it): returns its `.utterance` (or
+    /// `.speechDiscarded(.tooShort)`), nothing when no utterance is in progress.
+    public mutating func endUtterance() -> [EndpointerEvent] {
+        guard case let .speech(start, lastSpeechEnd, _) = state else { return [] }
+        var events: [EndpointerEvent] = []
+        finalize(start: start, speechEnd: lastSpeechEnd, reason: .silence, into: &events)
+        state = .idle(run: 0)
+        return events
     }
 
     /// Feeds the next frame; returns what it completed, in order.

@@ -204,14 +204,18 @@ public struct AudioSettings: Sendable, Equatable {
     public var maximumUtteranceSeconds: Double
     /// Audio kept before the detected start of speech, in milliseconds.
     public var preRollMs: Int
+    /// Silence that ends an utterance whose words so far are a complete command of the grammar,
+    /// in milliseconds (0: always wait `trailingSilenceMs`).
+    public var completeSilenceMs: Int
 
     public init(device: String = "default", alsaConfigurationFile: String? = nil, trailingSilenceMs: Int = 700,
-                maximumUtteranceSeconds: Double = 8, preRollMs: Int = 300) {
+                maximumUtteranceSeconds: Double = 8, preRollMs: Int = 300, completeSilenceMs: Int = 200) {
         self.device = device
         self.alsaConfigurationFile = alsaConfigurationFile
         self.trailingSilenceMs = trailingSilenceMs
         self.maximumUtteranceSeconds = maximumUtteranceSeconds
         self.preRollMs = preRollMs
+        self.completeSilenceMs = completeSilenceMs
     }
 }
 
@@ -241,10 +245,14 @@ public struct SpeechSettings: Sendable, Equatable {
     public var pushToTalk: Bool
     /// After a wake phrase or a listen request, how long to wait for the command to begin, in seconds.
     public var listenTimeoutSeconds: Double
+    /// Start parsing a complete command when the speaker pauses after it, before the utterance
+    /// ends (the parse is wasted when the speaker goes on).
+    public var speculativeParse: Bool
 
     public init(mode: Mode = .auto, model: String = "/usr/share/pocketsphinx/model/en-us", wakePhrase: String = "hey hark house",
                 wakeThreshold: Double = 1e-20, phoneLoopProbability: Double = 1e-10, pushToTalk: Bool = false,
-                listenTimeoutSeconds: Double = 6) {
+                listenTimeoutSeconds: Double = 6, speculativeParse: Bool = true) {
+        self.speculativeParse = speculativeParse
         self.mode = mode
         self.model = model
         self.wakePhrase = wakePhrase
@@ -407,7 +415,7 @@ extension DaemonConfiguration {
     }
 
     static let audioKeys = ["device", "alsa_config", "sample_rate", "endpointing"]
-    static let endpointingKeys = ["trailing_silence_ms", "max_utterance_s", "pre_roll_ms", "vad"]
+    static let endpointingKeys = ["trailing_silence_ms", "complete_silence_ms", "max_utterance_s", "pre_roll_ms", "vad"]
 
     private static func readAudio(_ node: Node, _ reader: inout ConfigReader) -> AudioSettings {
         var settings = AudioSettings()
@@ -424,10 +432,23 @@ extension DaemonConfiguration {
                 }
             default:
                 guard let entries = reader.mapping(value, path) else { continue }
+                var completeSilence: Node?
+                defer {
+                    // Only a shorter wait than the trailing silence means anything.
+                    if let completeSilence, settings.completeSilenceMs >= settings.trailingSilenceMs {
+                        reader.error(completeSilence, "\(path).complete_silence_ms",
+                                     "must be shorter than trailing_silence_ms (\(settings.trailingSilenceMs)), or 0 to always wait that long")
+                    }
+                }
                 for (name, _, item) in reader.entries(entries, path, allowed: endpointingKeys) {
                     let itemPath = "\(path).\(name)"
                     switch name {
                     case "trailing_silence_ms": if let v = reader.int(item, itemPath, in: 100...5_000) { settings.trailingSilenceMs = v }
+                    case "complete_silence_ms":
+                        if let v = reader.int(item, itemPath, in: 0...5_000) {
+                            settings.completeSilenceMs = v
+                            if v > 0 { completeSilence = item }
+                        }
                     case "max_utterance_s": if let v = reader.number(item, itemPath, in: 1...60) { settings.maximumUtteranceSeconds = v }
                     case "pre_roll_ms": if let v = reader.int(item, itemPath, in: 0...2_000) { settings.preRollMs = v }
                     default:
@@ -440,7 +461,8 @@ extension DaemonConfiguration {
         return settings
     }
 
-    static let speechKeys = ["enabled", "model", "wake_phrase", "wake_threshold", "phone_loop_probability", "push_to_talk", "listen_timeout_s"]
+    static let speechKeys = ["enabled", "model", "wake_phrase", "wake_threshold", "phone_loop_probability", "push_to_talk", "listen_timeout_s",
+                             "speculative_parse"]
 
     private static func readSpeech(_ node: Node, _ reader: inout ConfigReader) -> SpeechSettings {
         var settings = SpeechSettings()
@@ -470,6 +492,7 @@ extension DaemonConfiguration {
             case "wake_threshold": if let v = probability(value, path, &reader) { settings.wakeThreshold = v }
             case "phone_loop_probability": if let v = probability(value, path, &reader) { settings.phoneLoopProbability = v }
             case "push_to_talk": if let b = reader.bool(value, path) { settings.pushToTalk = b }
+            case "speculative_parse": if let b = reader.bool(value, path) { settings.speculativeParse = b }
             default: if let v = reader.number(value, path, in: 1...60) { settings.listenTimeoutSeconds = v }
             }
         }

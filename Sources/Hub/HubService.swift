@@ -54,6 +54,9 @@ public struct HubStatistics: Sendable, Equatable {
     /// Configuration reloads that took effect, and those refused (the running one kept).
     public var reloads = 0
     public var failedReloads = 0
+    /// Parses started ahead of their command (`prefetch`), and those whose command came and used them.
+    public var speculativeParses = 0
+    public var speculativeParsesUsed = 0
 }
 
 public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -144,6 +147,16 @@ public final class HubService: Sendable {
     private let listenHandler = Mutex<(@Sendable (ListenRequest) -> Void)?>(nil)
     /// The speech stage's counters, for `hark/<site>/stats`.
     private let speechCounters = Mutex<SpeechStatistics?>(nil)
+    /// The parse started by the last `prefetch`, until a command takes it or another replaces it.
+    private let speculation = Mutex<Speculation?>(nil)
+
+    private struct Speculation: Sendable {
+        var text: String
+        var site: String
+        /// `HubStatistics.reloads` when it started: after a reload its parser is not the one in effect.
+        var reloads: Int
+        var task: Task<ParsedCommand, any Error>
+    }
 
     private struct RunState {
         var started = false
@@ -294,6 +307,34 @@ public final class HubService: Sendable {
         let job = Job(id: id, text: text, site: command.site, source: command.source, origin: command.origin, hermes: nil,
                       timings: command.timings, received: .now)
         return enqueue(job, client: client)
+    }
+
+    /// Starts parsing `text` at `site` ahead of its command: the speech stage calls it when the
+    /// speaker pauses after a complete command, so that the `submit` of the same words moments
+    /// later (when the pause has lasted long enough to end the utterance) finds the parse done or
+    /// under way. Skipped while commands wait in the input queue, which a speculative parse must
+    /// not delay; a command that arrives during one waits for it (one parse at most). Replaces an
+    /// earlier speculation not taken.
+    public func prefetch(text: String, site: String) {
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, runState.withLock({ $0.client != nil && !$0.stopping }) else { return }
+        let (queued, reloads) = counters.withLock { ($0.queued, $0.reloads) }
+        guard queued == 0 else { return }
+        let parser = current.parser
+        let task = Task { try await parser.parse(text, site: site) }
+        speculation.withLock { $0 = Speculation(text: text, site: site, reloads: reloads, task: task) }
+        count { $0.speculativeParses += 1 }
+    }
+
+    /// The speculative parse of exactly this command, if one was started with the parser in effect.
+    private func takeSpeculation(for job: Job) -> Task<ParsedCommand, any Error>? {
+        guard job.source == .speech else { return nil }
+        let reloads = counters.withLock { $0.reloads }
+        return speculation.withLock { s -> Task<ParsedCommand, any Error>? in
+            guard let current = s, current.text == job.text, current.site == job.site, current.reloads == reloads else { return nil }
+            s = nil
+            return current.task
+        }
     }
 
     // MARK: - Reloading
@@ -640,16 +681,26 @@ public final class HubService: Sendable {
         let setup = current
         let clock = ContinuousClock()
         let taken = clock.now
+        // Speech: the parse of these words may have started when the speaker paused.
+        let speculative = takeSpeculation(for: job)
+        if speculative != nil { count { $0.speculativeParsesUsed += 1 } }
         func done(_ outcome: String, _ extra: [(String, String)] = []) {
             let total = Self.milliseconds(clock.now - job.received)
             let wait = Self.milliseconds(taken - job.received)
             var metadata: [(String, String)] = [("id", job.id), ("site", job.site), ("source", job.source.rawValue), ("outcome", outcome)]
             metadata += extra
+            if speculative != nil { metadata.append(("parse_started", "at the pause")) }
             metadata += [("wait_ms", Self.format(wait)), ("total_ms", Self.format(total))]
             logger.logger.info("command", metadata: Dictionary(metadata.map { ($0.0, .string($0.1)) }, uniquingKeysWith: { _, b in b }))
         }
         let parsed: ParsedCommand
-        do { parsed = try await setup.parser.parse(job.text, site: job.site) } catch {
+        do {
+            if let speculative {
+                parsed = try await speculative.value
+            } else {
+                parsed = try await setup.parser.parse(job.text, site: job.site)
+            }
+        } catch {
             fail(job, client: client, reason: "the parser failed: \(error)")
             return done("parser_failed", [("error", "\(error)")])
         }

@@ -5,8 +5,14 @@ import Speech
 
 /// The speech path from frames to command text, on one thread: `Endpointer` cuts utterances, the
 /// `WakePhraseSpotter` listens to the whole stream, and an utterance that follows a wake phrase
-/// (or a push-to-talk request, or any utterance without a wake phrase) is decoded by the
+/// (or a push-to-talk request, or any utterance without a wake phrase) is recognised by the
 /// `SpeechRecognizer` over the JSGF grammar of the home.
+///
+/// Latency (DESIGN.md section 7: end of speech → action ≤ 150 ms): the recogniser is fed while the
+/// user speaks, from the onset with the pre-roll (`streaming`), so at the endpoint only finishing
+/// the search remains (about 5 ms). When the words so far are a complete sentence of the grammar,
+/// a pause of `provisionalSilence` announces them (`.provisional`, for a speculative parse) and one
+/// of `completeSilence` ends the utterance; otherwise the endpointer's `trailingSilence` does.
 ///
 /// The wake phrase is meant to be said alone ("hey hark house", pause, "turn on the lamp"). The
 /// grammar also accepts it as an optional prefix of a command (stripped from the transcript), but
@@ -24,6 +30,20 @@ public final class ListeningPipeline {
         public var wake: Wake?
         /// After a wake phrase or a listen request, how long the command may take to begin.
         public var listenTimeout: Duration
+        /// Feed the recogniser while the user speaks (from the onset, with the pre-roll), so that
+        /// at the endpoint only finishing the search remains. False: decode each utterance whole
+        /// after the endpoint (normalised over itself; slower by the whole decoding time).
+        public var streaming: Bool
+        /// With `streaming`: the silence after which an utterance whose words so far are a
+        /// complete sentence of the grammar ends, instead of `endpointer.trailingSilence` (which
+        /// still ends one that is not: "turn on the", pause). Nil: always the full trailing silence.
+        public var completeSilence: Duration?
+        /// With `completeSilence`: the pause after which the words so far, when they are a
+        /// complete command, are announced as `.provisional` (so parsing can start before the end).
+        /// Shorter pauses come inside commands (the closure before a stop consonant); at least half
+        /// of `completeSilence` is waited, since a speculative parse of words the speaker then goes
+        /// on from delays the parse of the whole command (measured: it made p95 worse at 50 ms).
+        public var provisionalSilence: Duration = .milliseconds(50)
 
         /// A keyphrase and its PocketSphinx thresholds.
         public struct Wake: Sendable, Equatable {
@@ -40,11 +60,17 @@ public final class ListeningPipeline {
         }
 
         public init(endpointer: Endpointer.Configuration = Endpointer.Configuration(), wake: Wake? = Wake(),
-                    listenTimeout: Duration = .seconds(6)) {
+                    listenTimeout: Duration = .seconds(6), streaming: Bool = true,
+                    completeSilence: Duration? = Configuration.defaultCompleteSilence) {
             self.endpointer = endpointer
             self.wake = wake
             self.listenTimeout = listenTimeout
+            self.streaming = streaming
+            self.completeSilence = completeSilence
         }
+
+        /// The default `completeSilence`.
+        public static let defaultCompleteSilence: Duration = .milliseconds(200)
     }
 
     /// What the pipeline found.
@@ -55,6 +81,11 @@ public final class ListeningPipeline {
         case command(HeardCommand)
         /// An utterance not decoded (no wake phrase before it) or decoded to no command.
         case ignored(Utterance, reason: String)
+        /// With `completeSilence`: the words so far of the utterance in progress (wake phrase
+        /// removed) are a complete command and speech has paused, at `sampleIndex`. The utterance
+        /// will likely end as this command (the `.command` that follows says); a caller may start
+        /// parsing it now. Sent again when the words change.
+        case provisional(text: String, sampleIndex: Int64)
     }
 
     public let configuration: Configuration
@@ -73,8 +104,17 @@ public final class ListeningPipeline {
     private var woke = false
     /// Where the last wake phrase was detected (stream index).
     private var lastWake: Int64?
-    /// The end of the last frame processed.
+    /// The end of the last frame processed (of the last 10 ms piece, while a frame is processed).
     private var streamPosition: Int64 = 0
+    /// The onset of the utterance in progress, if any.
+    private var speechStart: Int64?
+    /// While the recogniser is fed the utterance in progress: the stream index fed up to.
+    private var fedUntil: Int64?
+    /// The last partial hypothesis judged for an early end, and its command words when the
+    /// grammar accepts it as a sentence with a command.
+    private var judged: (text: String, command: String?)?
+    private let completeSilenceSamples: Int?
+    private let provisionalSilenceSamples: Int
 
     /// Loads the decoders (about a second each for the acoustic model) and builds the grammar.
     public init(model: SpeechModel, dictionary: PronunciationDictionary, catalog: Catalog, registry: Registry,
@@ -91,6 +131,8 @@ public final class ListeningPipeline {
             spotter = nil
         }
         endpointer = Endpointer(configuration: configuration.endpointer)
+        completeSilenceSamples = configuration.streaming ? configuration.completeSilence.map { AudioFrame.samples(in: $0) } : nil
+        provisionalSilenceSamples = max(AudioFrame.samples(in: configuration.provisionalSilence), (completeSilenceSamples ?? 0) / 2)
     }
 
     /// Rebuilds the grammar and recogniser for a changed home (a configuration reload). On an
@@ -99,6 +141,9 @@ public final class ListeningPipeline {
         let grammar = SpeechGrammar(catalog: catalog, registry: registry, dictionary: dictionary, optionalPrefix: configuration.wake?.phrase)
         recognizer = try SpeechRecognizer(model: model, grammar: grammar, dictionary: dictionary)
         self.grammar = grammar
+        // An utterance in progress is fed to the new recogniser from its start, at the next frame.
+        fedUntil = nil
+        judged = nil
     }
 
     /// Speech shorter than this after a wake detection is no command (0.3 s at 16 kHz).
@@ -132,8 +177,18 @@ public final class ListeningPipeline {
             }
             spotterPosition += frame.samples.count
         }
-        streamPosition = frame.endIndex
-        for event in endpointer.process(frame) { try handle(event, into: &out) }
+        // The endpointer takes one 10 ms piece at a time, so that the recogniser is fed (and the
+        // early end judged) frame by frame, before the endpointer forgets the samples.
+        let step = VoiceActivityDetector.frameLength
+        var offset = 0
+        repeat {
+            let end = min(offset + step, frame.samples.count)
+            let piece = AudioFrame(startIndex: frame.startIndex + Int64(offset), samples: Array(frame.samples[offset..<end]))
+            offset = end
+            streamPosition = piece.endIndex
+            for event in endpointer.process(piece) { try handle(event, into: &out) }
+            try follow(into: &out)
+        } while offset < frame.samples.count
         return out
     }
 
@@ -144,7 +199,81 @@ public final class ListeningPipeline {
         return out
     }
 
-    private func handle(_ event: EndpointerEvent, into out: inout [Event]) throws(SpeechError) {
+    /// Whether an utterance that began at `start` may be a command (so is worth recognising).
+    private func mayBeCommand(speechStart start: Int64) -> Bool {
+        if spotter == nil { return true }
+        if let until = listeningUntil, start <= until { return true }
+        if let wake = lastWake, wake >= start { return true }  // the wake phrase in the same breath
+        return false
+    }
+
+    /// During an utterance that may be a command: feeds the recogniser what the endpointer has
+    /// judged since the last frame, and ends the utterance early when the words so far are a
+    /// complete sentence and `completeSilence` has passed.
+    private func follow(into out: inout [Event]) throws(SpeechError) {
+        guard configuration.streaming, let start = speechStart, endpointer.inSpeech else { return }
+        let from: Int64
+        if let fedUntil {
+            from = fedUntil
+        } else {
+            guard mayBeCommand(speechStart: start) else { return }
+            try recognizer.start()
+            from = start - Int64(endpointer.preRollSamples)
+        }
+        let samples = endpointer.bufferedSamples(from: from)
+        if !samples.isEmpty { try recognizer.process(Array(samples)) }
+        fedUntil = endpointer.judgedEnd
+
+        // After a pause: is what was said so far a complete command?
+        guard let limit = completeSilenceSamples, let silence = endpointer.trailingSilenceSamples,
+              silence >= max(VoiceActivityDetector.frameLength, min(limit, provisionalSilenceSamples)) else { return }
+        let text = recognizer.partialText ?? ""
+        if judged?.text != text {
+            let command = grammar.accepts(text) ? commandWords(text) : nil
+            judged = (text, command)
+            if let command { out.append(.provisional(text: command, sampleIndex: streamPosition)) }
+        }
+        if silence >= limit, judged?.command != nil {
+            for event in endpointer.endUtterance() { try handle(event, into: &out, early: true) }
+        }
+    }
+
+    /// The words of a transcript without the wake phrase before them; nil when none are left.
+    private func commandWords(_ text: String) -> String? {
+        var words = text.split(separator: " ").map(String.init)
+        if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init), words.starts(with: phrase) {
+            words.removeFirst(phrase.count)
+        }
+        return words.isEmpty ? nil : words.joined(separator: " ")
+    }
+
+    /// Ends the streamed utterance, if any: its transcript (nil when none was streamed).
+    private func finishStreaming(remainder utterance: Utterance?) throws(SpeechError) -> Transcript? {
+        defer {
+            fedUntil = nil
+            judged = nil
+        }
+        guard let fed = fedUntil, recognizer.isStarted else { return nil }
+        if let utterance, fed < utterance.endIndex {
+            let from = Int(max(0, fed - utterance.startIndex))
+            try recognizer.process(Array(utterance.samples[from...]))
+        }
+        return try recognizer.finish()
+    }
+
+    private func handle(_ event: EndpointerEvent, into out: inout [Event], early: Bool = false) throws(SpeechError) {
+        switch event {
+        case let .speechStarted(start):
+            speechStart = start
+            _ = try finishStreaming(remainder: nil)
+            return
+        case .speechDiscarded:
+            speechStart = nil
+            _ = try finishStreaming(remainder: nil)
+            return
+        case .utterance:
+            speechStart = nil
+        }
         guard case let .utterance(utterance) = event else { return }
         let isCommand: Bool
         if spotter == nil {
@@ -156,6 +285,7 @@ public final class ListeningPipeline {
             isCommand = false
         }
         guard isCommand else {
+            _ = try finishStreaming(remainder: nil)
             out.append(.ignored(utterance, reason: "no wake phrase"))
             return
         }
@@ -164,23 +294,27 @@ public final class ListeningPipeline {
         // follows it in this utterance. (The grammar needs a command after its optional prefix
         // and would force one onto the phrase alone.) Listening stays open for the next utterance.
         if let wake = lastWake, wake >= utterance.speechStart, wake >= utterance.speechEnd - Self.wakeOnlyMargin {
+            _ = try finishStreaming(remainder: nil)
             out.append(.ignored(utterance, reason: "wake phrase only"))
             return
         }
-        let transcript = try recognizer.decode(utterance.samples)
-        var words = transcript.words
-        if let phrase = configuration.wake?.phrase.split(separator: " ").map(String.init), words.starts(with: phrase) {
-            words.removeFirst(phrase.count)
+        let transcript: Transcript
+        let streamed: Bool
+        if let finished = try finishStreaming(remainder: utterance) {
+            (transcript, streamed) = (finished, true)
+        } else {
+            (transcript, streamed) = (try recognizer.decode(utterance.samples), false)
         }
-        guard !words.isEmpty else {
+        guard let words = commandWords(transcript.text) else {
             // The wake phrase alone (or noise): keep listening for the command.
             out.append(.ignored(utterance, reason: transcript.text.isEmpty ? "nothing recognised" : "wake phrase only"))
             return
         }
         var command = transcript
-        command.text = words.joined(separator: " ")
+        command.text = words
         out.append(.command(HeardCommand(transcript: command, utterance: utterance, decidedAt: streamPosition,
-                                         sessionID: listeningSession, afterWakePhrase: spotter != nil && woke)))
+                                         sessionID: listeningSession, afterWakePhrase: spotter != nil && woke,
+                                         endedOnCompleteSentence: early, streamed: streamed)))
         listeningUntil = nil
         listeningSession = nil
         woke = false
@@ -194,16 +328,24 @@ public struct HeardCommand: Sendable {
     public var transcript: Transcript
     /// The utterance as the endpointer cut it (samples, speech start and end).
     public var utterance: Utterance
-    /// Stream index at which the endpointer decided the utterance had ended (`trailingSilence`
-    /// after `utterance.speechEnd`).
+    /// Stream index at which the utterance was found to have ended (`trailingSilence`, or
+    /// `completeSilence`, after `utterance.speechEnd`).
     public var decidedAt: Int64
     /// Hermes session of the listen request that opened listening, if any.
     public var sessionID: String?
     /// True when a wake phrase opened listening (false: push-to-talk or no wake phrase configured).
     public var afterWakePhrase: Bool
+    /// True when the utterance ended after `completeSilence` because its words were a complete
+    /// sentence (false: after the full trailing silence, at the maximum length or end of stream).
+    public var endedOnCompleteSentence: Bool
+    /// True when the recogniser was fed during the speech (false: decoded whole after the endpoint).
+    public var streamed: Bool
 
     /// The recogniser's time in milliseconds.
     public var asrMilliseconds: Double { transcript.decodeSeconds * 1000 }
+    /// The recogniser's time after the endpoint in milliseconds: finishing the search when the
+    /// utterance was streamed, all of it when it was decoded whole.
+    public var asrAfterEndpointMilliseconds: Double { (streamed ? transcript.finishSeconds : transcript.decodeSeconds) * 1000 }
     /// Audio from the end of speech to the endpointer's decision, in milliseconds.
     public var endpointMilliseconds: Double { AudioFrame.seconds(decidedAt - utterance.speechEnd) * 1000 }
 }

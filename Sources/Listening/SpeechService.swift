@@ -75,7 +75,8 @@ public final class SpeechService: Service, Sendable {
         let wakeSettings = wake ? ListeningPipeline.Configuration.Wake(
             phrase: speech.wakePhrase, threshold: speech.wakeThreshold, phoneLoopProbability: speech.phoneLoopProbability) : nil
         return ListeningPipeline.Configuration(endpointer: endpointer, wake: wakeSettings,
-                                               listenTimeout: .milliseconds(Int((speech.listenTimeoutSeconds * 1000).rounded())))
+                                               listenTimeout: .milliseconds(Int((speech.listenTimeoutSeconds * 1000).rounded())),
+                                               completeSilence: audio.completeSilenceMs > 0 ? .milliseconds(audio.completeSilenceMs) : nil)
     }
 
     /// The ALSA capture the config file asks for.
@@ -205,6 +206,10 @@ public final class SpeechService: Service, Sendable {
 
     private func handle(_ event: ListeningPipeline.Event, site: String, wakeID: String, frameEnd: Int64, received: ContinuousClock.Instant) {
         switch event {
+        case let .provisional(text, _):
+            // The speaker paused after a complete command: start parsing it, so that the action
+            // is ready (or nearly) when the pause has lasted long enough to end the utterance.
+            if settings.speculativeParse { hub.prefetch(text: text, site: site) }
         case let .wake(phrase, index):
             counters.withLock { $0.wakeDetections += 1 }
             logger.info("wake phrase heard", ["phrase": phrase, "at_s": String(format: "%.2f", AudioFrame.seconds(index))])

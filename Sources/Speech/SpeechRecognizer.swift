@@ -11,6 +11,9 @@ public struct Transcript: Sendable, Hashable {
     public var audioSeconds: Double
     /// Wall-clock seconds spent decoding (processing the samples and finishing the utterance).
     public var decodeSeconds: Double
+    /// Of `decodeSeconds`, the part spent finishing the utterance (all that remains after the
+    /// endpoint when the utterance was streamed).
+    public var finishSeconds: Double = 0
 
     public init(text: String, score: Int32 = 0, audioSeconds: Double, decodeSeconds: Double) {
         self.text = text
@@ -22,6 +25,11 @@ public struct Transcript: Sendable, Hashable {
     public var words: [String] { text.split(separator: " ").map(String.init) }
     /// Decoding time over audio time (0.03: a 2 s command decodes in 60 ms).
     public var realTimeFactor: Double { audioSeconds > 0 ? decodeSeconds / audioSeconds : 0 }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// Command recognition: PocketSphinx searching a JSGF grammar (normally a `SpeechGrammar`) over
@@ -86,6 +94,16 @@ public final class SpeechRecognizer {
     /// True while the decoder's own voice activity detector hears speech in the current utterance.
     public var inSpeech: Bool { decoder.inSpeech }
 
+    /// Whether an utterance is started and not yet finished.
+    public var isStarted: Bool { started }
+
+    /// During a streamed utterance: the best path so far (lowercase words, possibly a prefix of a
+    /// sentence that the grammar does not accept yet); nil when no utterance is started.
+    public var partialText: String? {
+        guard started else { return nil }
+        return (decoder.hypothesis()?.text ?? "").split(separator: " ").map { $0.lowercased() }.joined(separator: " ")
+    }
+
     /// Ends the utterance and returns its transcript.
     public func finish() throws(SpeechError) -> Transcript {
         guard started else { throw .decodingFailed("finish called before start") }
@@ -94,10 +112,13 @@ public final class SpeechRecognizer {
         let t0 = clock.now
         try decoder.endUtterance()
         let hyp = decoder.hypothesis()
-        decodeTime += clock.now - t0
+        let finishTime = clock.now - t0
+        decodeTime += finishTime
         let words = (hyp?.text ?? "").split(separator: " ").map { $0.lowercased() }
-        return Transcript(text: words.joined(separator: " "), score: hyp?.score ?? 0,
-                          audioSeconds: Double(samplesInUtterance) / Double(SphinxDecoder.sampleRate),
-                          decodeSeconds: Double(decodeTime.components.seconds) + Double(decodeTime.components.attoseconds) * 1e-18)
+        var transcript = Transcript(text: words.joined(separator: " "), score: hyp?.score ?? 0,
+                                    audioSeconds: Double(samplesInUtterance) / Double(SphinxDecoder.sampleRate),
+                                    decodeSeconds: decodeTime.seconds)
+        transcript.finishSeconds = finishTime.seconds
+        return transcript
     }
 }

@@ -43,6 +43,15 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Commands for --speech (each in three voices).")
     var speechCommands = 30
 
+    @Flag(name: .long, help: "With --speech: decode each utterance whole after the endpoint instead of streaming it (no early end).")
+    var speechWholeUtterance = false
+
+    @Option(name: .long, help: "With --speech: override audio.endpointing.complete_silence_ms (0: always the full trailing silence).")
+    var completeSilenceMs: Int?
+
+    @Flag(name: .long, help: "With --speech: no speculative parse of the words heard when speech pauses.")
+    var noSpeculativeParse = false
+
     /// A fixed English prompt; its first `promptTokens` tokens are the benchmark prompt.
     static let promptText = """
         The smart home hub sits on a shelf in the hallway. Every morning it turns on the kitchen \
@@ -55,7 +64,9 @@ struct Bench: ParsableCommand {
         if speech, config == nil { throw ValidationError("--speech needs --config (the home whose commands are spoken)") }
         if let config {
             if mqtt { return try benchMQTT(config: config) }
-            if speech { return try SpeechBenchmark(options: options, config: config, count: speechCommands, json: json).run() }
+            if speech { return try SpeechBenchmark(options: options, config: config, count: speechCommands, json: json,
+                                                     streaming: !speechWholeUtterance, completeSilenceMs: completeSilenceMs,
+                                                     speculate: !noSpeculativeParse ? nil : false).run() }
             return try benchParse(config: config)
         }
         let path = try options.resolvedModelPath()

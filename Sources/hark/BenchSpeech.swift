@@ -10,13 +10,23 @@ import Speech
 /// `hark bench --speech`: commands sampled from the home's templates, spoken by espeak-ng in three
 /// voices, each run through the daemon's speech path (endpointer → recogniser) and the parser.
 /// Reports the recogniser's real-time factor and the latency from the end of speech (the
-/// endpointer's speech end sample) to the parser's result: the endpointer's trailing silence (audio
-/// time, as it passes in real time) plus decoding and parsing after its decision (wall time).
+/// endpointer's speech end sample) to the parser's result: the silence the endpointer waits for
+/// (audio time, as it passes in real time: `complete_silence_ms` after a complete command, else
+/// `trailing_silence_ms`) plus recognition and parsing after its decision (wall time). The
+/// recogniser is streamed while the speech is fed, as in the daemon (`--speech-whole-utterance`:
+/// decoded whole after the endpoint, for comparison).
 struct SpeechBenchmark {
     var options: ModelOptions
     var config: String
     var count: Int
     var json: Bool
+    /// Feed the recogniser during speech (the daemon's way) rather than decode each utterance whole.
+    var streaming = true
+    /// Overrides `audio.endpointing.complete_silence_ms` (0: off).
+    var completeSilenceMs: Int?
+    /// Parse the `.provisional` words at the pause, as the daemon does, and report the latency with
+    /// them (nil: as `speech.speculative_parse` says).
+    var speculate: Bool?
 
     static let voices: [(name: String, speed: Int)] = [("en-us", 150), ("en-us+f3", 170), ("en-gb", 130)]
 
@@ -36,17 +46,23 @@ struct SpeechBenchmark {
         try parser.prepare()
         let model = try SpeechModel(directory: URL(fileURLWithPath: daemon.speech.model))
         let dictionary = try PronunciationDictionary(contentsOf: model.dictionary)
+        var audio = daemon.audio
+        if let completeSilenceMs { audio.completeSilenceMs = completeSilenceMs }
+        var configuration = SpeechService.pipelineConfiguration(audio: audio, speech: daemon.speech, wake: false)
+        configuration.streaming = streaming
         let pipeline = try ListeningPipeline(model: model, dictionary: dictionary, catalog: home.catalog, registry: home.registry,
-                                             configuration: SpeechService.pipelineConfiguration(audio: daemon.audio, speech: daemon.speech, wake: false))
+                                             configuration: configuration)
         let commands = SpokenCommands.sample(catalog: home.catalog, registry: home.registry, dictionary: dictionary, count: count)
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("hark-bench-speech")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
 
         var asr: [Double] = [], parse: [Double] = [], endpoint: [Double] = [], afterDecision: [Double] = [], total: [Double] = []
+        var decide: [Double] = [], finish: [Double] = [], earlyEnds = 0, withSpeculation: [Double] = [], speculationHits = 0
         var audioSeconds = 0.0, decodeSeconds = 0.0
         var exactTranscripts = 0, exactActions = 0, utterances = 0
         var noise = SeededGenerator(seed: 1)
         let clock = ContinuousClock()
+        let speculate = self.speculate ?? daemon.speech.speculativeParse
         for command in commands {
             for voice in Self.voices {
                 let speech = try Self.synthesize(command.text, voice: voice, cache: cache)
@@ -54,26 +70,58 @@ struct SpeechBenchmark {
                 for i in samples.indices { samples[i] = Int16(clamping: Int(samples[i]) + Int.random(in: -40...40, using: &noise)) }
                 var heard: HeardCommand?
                 var decided = clock.now
+                var recognised = clock.now
+                // Speculative parses of `.provisional` words: each starts when its words were
+                // heard (stream index) or when the previous one ends (the parser is serial), and
+                // takes its wall time; their end is in stream samples.
+                var speculated: (text: String, end: Double)?
+                let site = command.expansion.site ?? home.registry.site
                 for start in stride(from: 0, to: samples.count, by: 320) where heard == nil {
                     let frame = AudioFrame(startIndex: Int64(start), samples: Array(samples[start..<min(start + 320, samples.count)]))
                     let before = clock.now
-                    for case let .command(c) in try pipeline.process(frame) {
-                        heard = c
-                        decided = before
+                    var provisional: [(String, Int64)] = []
+                    for event in try pipeline.process(frame) {
+                        switch event {
+                        case let .command(c):
+                            heard = c
+                            decided = before
+                            recognised = clock.now
+                        case let .provisional(text, index): provisional.append((text, index))
+                        default: break
+                        }
+                    }
+                    for (text, index) in provisional where speculate && heard == nil {
+                        let t0 = clock.now
+                        _ = try parser.parse(text, site: site)
+                        let wall = (clock.now - t0).milliseconds * 16
+                        speculated = (text, max(Double(index), speculated?.end ?? 0) + wall)
                     }
                 }
                 if heard == nil {
                     decided = clock.now
                     for case let .command(c) in try pipeline.finish() { heard = c }
+                    recognised = clock.now
                 }
                 _ = try pipeline.finish()  // a fresh endpointer state for the next utterance
                 utterances += 1
                 guard let heard else { continue }
-                let result = try parser.parse(heard.transcript.text, site: command.expansion.site ?? home.registry.site)
+                let result = try parser.parse(heard.transcript.text, site: site)
                 let after = (clock.now - decided).milliseconds
+                let recognition = (recognised - decided).milliseconds
                 asr.append(heard.asrMilliseconds)
                 parse.append(result.timings.totalMs)
                 endpoint.append(heard.endpointMilliseconds)
+                decide.append(recognition)
+                if let speculated, speculated.text == heard.transcript.text {
+                    // The action was ready when the speculative parse ended or the recogniser finished, whichever is later.
+                    speculationHits += 1
+                    let ready = (speculated.end - Double(heard.utterance.speechEnd)) / 16
+                    withSpeculation.append(max(heard.endpointMilliseconds + recognition, ready))
+                } else {
+                    withSpeculation.append(heard.endpointMilliseconds + after)
+                }
+                finish.append(heard.transcript.finishSeconds * 1000)
+                if heard.endedOnCompleteSentence { earlyEnds += 1 }
                 afterDecision.append(after)
                 total.append(heard.endpointMilliseconds + after)
                 audioSeconds += heard.transcript.audioSeconds
@@ -90,7 +138,13 @@ struct SpeechBenchmark {
             "rtf": audioSeconds > 0 ? decodeSeconds / audioSeconds : 0,
             "asr_ms_median": median(asr), "asr_ms_p95": p95(asr),
             "parse_ms_median": median(parse), "parse_ms_p95": p95(parse),
-            "endpoint_delay_ms_median": median(endpoint), "trailing_silence_ms": daemon.audio.trailingSilenceMs,
+            "endpoint_delay_ms_median": median(endpoint), "endpoint_delay_ms_p95": p95(endpoint),
+            "trailing_silence_ms": audio.trailingSilenceMs, "complete_silence_ms": audio.completeSilenceMs,
+            "streaming": streaming, "ended_on_complete_sentence": earlyEnds,
+            "recognition_after_decision_ms_median": median(decide), "recognition_after_decision_ms_p95": p95(decide),
+            "finish_ms_median": median(finish), "finish_ms_p95": p95(finish),
+            "speculative_parse": speculate, "speculation_hits": speculationHits,
+            "speech_end_to_action_speculative_ms_median": median(withSpeculation), "speech_end_to_action_speculative_ms_p95": p95(withSpeculation),
             "decision_to_action_ms_median": median(afterDecision), "decision_to_action_ms_p95": p95(afterDecision),
             "speech_end_to_action_ms_median": median(total), "speech_end_to_action_ms_p95": p95(total),
             "goal_ms": 150, "threads": options.threads, "adapter": language.adapter?.file.path ?? "none",
@@ -104,8 +158,15 @@ struct SpeechBenchmark {
                      utterances, commands.count, Self.voices.count, exactTranscripts, exactActions))
         print(String(format: "recogniser   RTF %.3f; %.0f ms median, %.0f ms p95 per utterance", result["rtf"] as! Double, median(asr), p95(asr)))
         print(String(format: "parser       %.1f ms median, %.1f ms p95", median(parse), p95(parse)))
-        print(String(format: "end of speech → action   %.0f ms median, %.0f ms p95 (goal 150 ms) = endpointer %.0f ms (trailing_silence_ms %d) + decode and parse after its decision %.0f ms median, %.0f ms p95",
-                     median(total), p95(total), median(endpoint), daemon.audio.trailingSilenceMs, median(afterDecision), p95(afterDecision)))
+        print(String(format: "end of speech → action   %.0f ms median, %.0f ms p95 (goal 150 ms) = endpointer %.0f ms (trailing_silence_ms %d, complete_silence_ms %d; %d of %d ended on a complete sentence) + recognition and parse after its decision %.0f ms median, %.0f ms p95",
+                     median(total), p95(total), median(endpoint), audio.trailingSilenceMs, audio.completeSilenceMs, earlyEnds, asr.count,
+                     median(afterDecision), p95(afterDecision)))
+        if speculate {
+            print(String(format: "speculative parse        %.0f ms median, %.0f ms p95 end of speech → action; %d of %d final transcripts were the words parsed at the pause",
+                         median(withSpeculation), p95(withSpeculation), speculationHits, asr.count))
+        }
+        print(String(format: "after the decision       recognition %.1f ms median, %.1f ms p95 (%@; finish %.1f ms median); parse as above",
+                     median(decide), p95(decide), streaming ? "streamed" : "whole utterance", median(finish)))
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {

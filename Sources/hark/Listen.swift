@@ -79,6 +79,8 @@ struct Listen: ParsableCommand {
         func show(_ events: [ListeningPipeline.Event]) throws {
             for event in events {
                 switch event {
+                case let .provisional(text, index):
+                    print(String(format: "pause at %.2f s after a complete command: %@", AudioFrame.seconds(index), text))
                 case let .wake(phrase, index):
                     print(String(format: "wake: '%@' at %.2f s", phrase, AudioFrame.seconds(index)))
                 case let .ignored(utterance, reason):
@@ -88,9 +90,10 @@ struct Listen: ParsableCommand {
                     let asr = Int(heard.asrMilliseconds.rounded())
                     print("transcript: \(heard.transcript.text)")
                     print(result.actionJSON(id: newActionID(), source: .speech, timings: ["asr": asr]))
-                    print(String(format: "timings: asr %.1f ms (RTF %.3f), parse %.1f ms; end of speech → action %.0f ms (endpointer %.0f ms of trailing silence)",
-                                 heard.asrMilliseconds, heard.transcript.realTimeFactor, result.timings.totalMs,
-                                 heard.endpointMilliseconds + heard.asrMilliseconds + result.timings.totalMs, heard.endpointMilliseconds))
+                    print(String(format: "timings: asr %.1f ms (RTF %.3f; %.1f ms after the endpoint), parse %.1f ms; end of speech → action %.0f ms (endpointer %.0f ms of silence%@)",
+                                 heard.asrMilliseconds, heard.transcript.realTimeFactor, heard.asrAfterEndpointMilliseconds, result.timings.totalMs,
+                                 heard.endpointMilliseconds + heard.asrAfterEndpointMilliseconds + result.timings.totalMs, heard.endpointMilliseconds,
+                                 heard.endedOnCompleteSentence ? ", a complete command" : ""))
                 }
             }
         }

@@ -134,6 +134,44 @@ final class EndpointerTests: XCTestCase {
         XCTAssertFalse(utterances(events).contains { $0.speechStart < Int64(holeAt) }, "no utterance spans the hole")
     }
 
+    /// During speech the buffer reaches back to the pre-roll and the silence so far is counted;
+    /// `endUtterance` ends the utterance at once with the same boundaries the trailing silence
+    /// would have given it, and the next command starts a new one.
+    func testEndUtteranceEndsAtOnceWithTheBoundariesOfTheTrailingSilence() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let speech = try synthesize("open the garage door", in: directory).samples
+        let input = mix(silence(0.8) + speech + silence(1.5) + speech + silence(1.5), whiteNoise(count: 2 * speech.count + 60_800, rmsDBFS: -50))
+        let reference = utterances(segment(input))
+        XCTAssertEqual(reference.count, 2)
+
+        var endpointer = Endpointer()
+        var found: [Utterance] = []
+        var speechStart: Int64?
+        var silenceSeen = 0
+        for start in stride(from: 0, to: input.count, by: 160) {
+            for event in endpointer.process(AudioFrame(startIndex: Int64(start), samples: Array(input[start..<min(input.count, start + 160)]))) {
+                if case let .speechStarted(s) = event { speechStart = s }
+            }
+            guard let silence = endpointer.trailingSilenceSamples, let speechStart else { continue }
+            XCTAssertEqual(endpointer.judgedEnd, Int64(start + 160))
+            let from = Int(speechStart) - endpointer.preRollSamples
+            XCTAssertEqual(Array(endpointer.bufferedSamples(from: Int64(from))), Array(input[from..<start + 160]), "the pre-roll and the speech so far")
+            silenceSeen = max(silenceSeen, silence)
+            if silence >= 3_200 {  // 200 ms
+                for case let .utterance(u) in endpointer.endUtterance() { found.append(u) }
+                XCTAssertNil(endpointer.trailingSilenceSamples)
+                XCTAssertFalse(endpointer.inSpeech)
+            }
+        }
+        XCTAssertEqual(silenceSeen, 3_200, "never more silence than it took to end")
+        XCTAssertEqual(found.count, 2)
+        XCTAssertEqual(found.map(\.speechStart), reference.map(\.speechStart))
+        XCTAssertEqual(found.map(\.speechEnd), reference.map(\.speechEnd))
+        XCTAssertEqual(found.map(\.samples), reference.map(\.samples), "pre-roll and post-roll as usual")
+        XCTAssertEqual(found.map(\.endReason), [.silence, .silence])
+        XCTAssertEqual(endpointer.endUtterance(), [], "nothing in progress")
+    }
+
     /// Frames of any size give the same result as 10 ms frames.
     func testFrameSizeDoesNotChangeTheResult() throws {
         let directory = try makeTemporaryDirectory(self)

@@ -34,7 +34,7 @@ final class DaemonConfigurationTests: XCTestCase {
           device: plughw:1,0
           alsa_config: test/asound.conf
           sample_rate: 16000
-          endpointing: {trailing_silence_ms: 400, max_utterance_s: 5.5, pre_roll_ms: 250, vad: energy}
+          endpointing: {trailing_silence_ms: 400, complete_silence_ms: 150, max_utterance_s: 5.5, pre_roll_ms: 250, vad: energy}
         speech:
           enabled: false
           model: models/en-us
@@ -43,13 +43,21 @@ final class DaemonConfigurationTests: XCTestCase {
           phone_loop_probability: 1e-15
           push_to_talk: true
           listen_timeout_s: 4
+          speculative_parse: false
         """
         let c = try DaemonConfiguration.parse(yaml: yaml, file: "hark.yaml")
         XCTAssertEqual(c.audio, AudioSettings(device: "plughw:1,0", alsaConfigurationFile: "test/asound.conf", trailingSilenceMs: 400,
-                                              maximumUtteranceSeconds: 5.5, preRollMs: 250))
+                                              maximumUtteranceSeconds: 5.5, preRollMs: 250, completeSilenceMs: 150))
         XCTAssertEqual(c.speech, SpeechSettings(mode: .off, model: "models/en-us", wakePhrase: "okay hark house", wakeThreshold: 1e-30,
-                                                phoneLoopProbability: 1e-15, pushToTalk: true, listenTimeoutSeconds: 4))
+                                                phoneLoopProbability: 1e-15, pushToTalk: true, listenTimeoutSeconds: 4,
+                                                speculativeParse: false))
         XCTAssertEqual(try DaemonConfiguration.parse(yaml: "speech: {enabled: true}", file: "a.yaml").speech.mode, .on)
+        XCTAssertEqual(try DaemonConfiguration.parse(yaml: "audio: {endpointing: {complete_silence_ms: 0}}", file: "a.yaml").audio.completeSilenceMs, 0)
+        XCTAssertThrowsError(try DaemonConfiguration.parse(yaml: "audio: {endpointing: {trailing_silence_ms: 300, complete_silence_ms: 300}}", file: "a.yaml")) { error in
+            XCTAssertEqual((error as? Diagnostics)?.items.map(\.description), [
+                "a.yaml:1:70: audio.endpointing.complete_silence_ms: must be shorter than trailing_silence_ms (300), or 0 to always wait that long",
+            ])
+        }
         XCTAssertEqual(try DaemonConfiguration.parse(yaml: "speech: {enabled: auto}", file: "a.yaml").speech.mode, .auto)
 
         // Relative paths are taken from the config file's directory.
@@ -68,7 +76,7 @@ final class DaemonConfigurationTests: XCTestCase {
         audio:
           device: ""
           sample_rate: 44100
-          endpointing: {trailing_silence_ms: 20, max_utterance_s: forever, vad: webrtc}
+          endpointing: {trailing_silence_ms: 20, max_utterance_s: forever, vad: webrtc, complete_silence_ms: 9000}
           microphone: usb
         speech:
           enabled: sometimes
@@ -86,13 +94,14 @@ final class DaemonConfigurationTests: XCTestCase {
                 "hark.yaml:4:38: audio.endpointing.trailing_silence_ms: 20 is not in 100...5000",
                 "hark.yaml:4:59: audio.endpointing.max_utterance_s: expected a number, found 'forever'",
                 "hark.yaml:4:73: audio.endpointing.vad: unknown voice activity detector 'webrtc' (expected: energy; WebRTC's VAD is not available in this build)",
+                "hark.yaml:4:102: audio.endpointing.complete_silence_ms: 9000 is not in 0...5000",
                 "hark.yaml:5:3: audio.microphone: unknown key 'microphone' (expected one of: device, alsa_config, sample_rate, endpointing)",
                 "hark.yaml:7:12: speech.enabled: expected true, false or auto, found 'sometimes'",
                 "hark.yaml:8:16: speech.wake_phrase: 'hey' is too short: use a phrase of three or more syllables (DESIGN.md section 5)",
                 "hark.yaml:9:19: speech.wake_threshold: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
                 "hark.yaml:10:27: speech.phone_loop_probability: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
                 "hark.yaml:11:17: speech.push_to_talk: expected true or false, found '1x'",
-                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s)",
+                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s, speculative_parse)",
             ])
         }
     }

@@ -252,3 +252,36 @@ final class HubIntegrationTests: HubTestCase {
         XCTAssertEqual(v3["error"], "speech: unknown site 'garage' (known: kitchen, living_room, hallway, office, bedroom)")
     }
 }
+
+/// Speculative parsing: the speech stage starts parsing a complete command when the speaker
+/// pauses (`prefetch`), and the command that follows uses that parse.
+final class SpeculativeParseTests: HubTestCase {
+    func testAPrefetchedParseServesTheSameSpokenCommandAndOtherWordsAreParsedAfresh() async throws {
+        let broker = try startBroker()
+        let (_, inbox) = try await observer(broker)
+        // A parser that takes 300 ms, so a command that waited for its parse cannot be quick.
+        let hub = try await startHub(broker, parser: TestHome.parser(delay: .milliseconds(300)))
+        hub.prefetch(text: "turn on the ceiling light", site: "kitchen")
+        try await Task.sleep(for: .milliseconds(400))
+        let submitted = ContinuousClock.now
+        XCTAssertTrue(hub.submit(HubCommand(id: "s1", text: "turn on the ceiling light", site: "kitchen", timings: ["asr": 5])))
+        let action = try await inbox.waitForJSON(on: "hark/kitchen/action", id: "s1")
+        let elapsed = ContinuousClock.now - submitted
+        XCTAssertLessThan(elapsed, .milliseconds(200), "the parse was done when the command came (\(elapsed))")
+        XCTAssertEqual(action["intent"], "turn_on")
+        XCTAssertEqual(action["source"], "speech")
+
+        // The speaker went on: other words than those prefetched are parsed afresh.
+        hub.prefetch(text: "turn on the ceiling light", site: "kitchen")
+        XCTAssertTrue(hub.submit(HubCommand(id: "s2", text: "turn off the ceiling light", site: "kitchen")))
+        let off = try await inbox.waitForJSON(on: "hark/kitchen/action", id: "s2")
+        XCTAssertEqual(off["intent"], "turn_off")
+        // A text command with the prefetched words does not take a speech prefetch.
+        hub.prefetch(text: "turn on the ceiling light", site: "kitchen")
+        XCTAssertTrue(hub.submit(HubCommand(id: "t1", text: "turn on the ceiling light", site: "kitchen", source: .text)))
+        _ = try await inbox.waitForJSON(on: "hark/kitchen/action", id: "t1")
+        XCTAssertEqual(hub.statistics.speculativeParses, 3)
+        XCTAssertEqual(hub.statistics.speculativeParsesUsed, 1)
+        XCTAssertEqual(inbox.all.filter { $0.topic == "zigbee2mqtt/kitchen_ceiling/set" }.count, 3, "each command acted on once")
+    }
+}

@@ -47,7 +47,7 @@ final class StalledConsumerTests: XCTestCase {
                 switch event {
                 case let .command(c): heard.append(c.transcript.text)
                 case .ignored: discarded += 1
-                case .wake: break
+                case .wake, .provisional: break
                 }
             }
         }
