@@ -297,12 +297,12 @@ public struct MentionEvidence: Sendable {
         var i = 0
         while i < raw.count {
             var found: (Int, SlotNumber)?
-            for j in stride(from: min(raw.count, i + 6), to: i, by: -1) {
+            for j in stride(from: min(raw.count, i + 8), to: i, by: -1) {
                 let span = raw[i..<j]
                 if span.count == 1, span.first == "a" || span.first == "half" { continue }
                 if span.first == "a" && span.count == 2 && span.last == "half" { continue }
                 if span.first == "and" { continue }
-                if let n = NumberWords.parse(span.joined(separator: " ")) { found = (j, n); break }
+                if let n = Self.number(Array(span)) { found = (j, n); break }
             }
             if let (j, n) = found {
                 if !out.contains(n.description) { out.append(n.description) }
@@ -312,6 +312,23 @@ public struct MentionEvidence: Sendable {
             }
         }
         return out
+    }
+
+    /// A number in words or digits, with thousands ("three thousand four hundred" → 3400), which
+    /// `NumberWords` leaves out because no slot but colour temperature needs them.
+    static func number(_ words: [String]) -> SlotNumber? {
+        if let k = words.firstIndex(of: "thousand") {
+            let head = words[..<k], tail = words[(k + 1)...].filter { $0 != "and" }
+            let thousands: Int
+            if head.isEmpty || head == ["a"] { thousands = 1 } else if let n = NumberWords.parse(head.joined(separator: " ")), n.tenths % 10 == 0, n.tenths > 0 { thousands = n.tenths / 10 } else { return nil }
+            var rest = 0
+            if !tail.isEmpty {
+                guard let n = NumberWords.parse(tail.joined(separator: " ")), n.tenths % 10 == 0, n.tenths < 10_000 else { return nil }
+                rest = n.tenths / 10
+            }
+            return SlotNumber(thousands * 1000 + rest)
+        }
+        return NumberWords.parse(words.joined(separator: " "))
     }
 
     private static let targetKeys: [[UInt8]] = [Array(" domain=".utf8), Array(" area=".utf8)]

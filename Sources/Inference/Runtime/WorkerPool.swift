@@ -9,7 +9,11 @@ import Darwin
 /// A fixed group of threads that run one data-parallel job at a time, the caller included.
 ///
 /// A job is a number of chunks; every thread claims chunks from a shared counter until none are
-/// left, and `run` returns once every chunk is done. A worker the OS has not scheduled yet
+/// left, and `run` returns once every chunk is done. The counter carries the job's number beside
+/// the next chunk index, and a chunk is claimed by compare-and-swap only while the number is the
+/// job the thread woke for: a worker descheduled mid-claim can never take (or count) a chunk of
+/// the next job with the previous job's view, which once left a chunk claimed twice, the done
+/// count one past the total, and the caller waiting for ever. A worker the OS has not scheduled yet
 /// simply finds nothing left to claim, so on a busy 2-core hub a descheduled thread never holds
 /// the others up for more than one chunk.
 ///
@@ -23,7 +27,8 @@ public final class WorkerPool: @unchecked Sendable {
     // claimed and finished, and sharing a line would make every claim a cross-core miss.
     private let generation = Atomic<Int>(0)
     private let padding1 = CacheLinePadding()
-    private let nextChunk = Atomic<Int>(Int.max / 2)
+    /// `(job number << 32) | next chunk index`.
+    private let claim = Atomic<Int>(0)
     private let padding2 = CacheLinePadding()
     private let finishedChunks = Atomic<Int>(0)
     private let padding3 = CacheLinePadding()
@@ -58,7 +63,7 @@ public final class WorkerPool: @unchecked Sendable {
     deinit {
         stopping.store(true, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(mutex)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        generation.store((generation.load(ordering: .acquiring) + 1) & 0xFFFF_FFFF, ordering: .sequentiallyConsistent)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
         for thread in workers { pthread_join(thread, nil) }
@@ -82,16 +87,20 @@ public final class WorkerPool: @unchecked Sendable {
         }
         do {
             let escapable = body
+            let number = (generation.load(ordering: .acquiring) + 1) & 0xFFFF_FFFF
             job = escapable
             chunkCount = chunks
             finishedChunks.store(0, ordering: .sequentiallyConsistent)
-            nextChunk.store(0, ordering: .sequentiallyConsistent)
+            claim.store(number << 32, ordering: .sequentiallyConsistent)
             pthread_mutex_lock(mutex)
-            generation.add(1, ordering: .sequentiallyConsistent)
+            generation.store(number, ordering: .sequentiallyConsistent)
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(mutex)
 
-            work(index: 0, body: escapable, chunks: chunks)
+            while let chunk = claimChunk(of: number) {
+                escapable(0, chunk)
+                finished(chunks)
+            }
             var spins = 0
             while finishedChunks.load(ordering: .acquiring) != chunks && spins < spinLimit {
                 hk_cpu_relax()
@@ -102,8 +111,10 @@ public final class WorkerPool: @unchecked Sendable {
                 while finishedChunks.load(ordering: .acquiring) != chunks { pthread_cond_wait(done, mutex) }
                 pthread_mutex_unlock(mutex)
             }
-            // Close the job before its closure goes out of scope: late workers claim nothing.
-            nextChunk.store(Int.max / 2, ordering: .sequentiallyConsistent)
+            // Close the counter before the next job changes `chunkCount`: a worker that read this
+            // job's counter at its end could otherwise claim "chunk N" against the next job's larger
+            // count. Every chunk is claimed and done, so nothing reaches the closure any more.
+            claim.store((number << 32) | 0xFFFF_FFFF, ordering: .sequentiallyConsistent)
             job = nil
         }
     }
@@ -122,16 +133,28 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func work(index: Int, body: (Int, Int) -> Void, chunks: Int) {
+    /// The next chunk of job `number`, or nil when it has none left or is not the current job.
+    private func claimChunk(of number: Int) -> Int? {
+        var current = claim.load(ordering: .acquiring)
         while true {
-            let chunk = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
-            guard chunk < chunks else { return }
-            body(index, chunk)
-            if finishedChunks.add(1, ordering: .acquiringAndReleasing).newValue == chunks {
-                pthread_mutex_lock(mutex)
-                pthread_cond_signal(done)
-                pthread_mutex_unlock(mutex)
-            }
+            guard current >> 32 == number else { return nil }
+            let index = current & 0xFFFF_FFFF
+            // `chunkCount` is written before the counter names the job, and cannot change while
+            // the job has chunks left (the next job waits for all of them).
+            guard index < chunkCount else { return nil }
+            let (exchanged, original) = claim.compareExchange(expected: current, desired: current + 1,
+                                                              ordering: .acquiringAndReleasing)
+            if exchanged { return index }
+            current = original
+        }
+    }
+
+    /// Counts one finished chunk and wakes the caller after the last.
+    private func finished(_ chunks: Int) {
+        if finishedChunks.add(1, ordering: .acquiringAndReleasing).newValue == chunks {
+            pthread_mutex_lock(mutex)
+            pthread_cond_signal(done)
+            pthread_mutex_unlock(mutex)
         }
     }
 
@@ -150,18 +173,10 @@ public final class WorkerPool: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
-            // Claim chunks of the current job; `job` and `chunkCount` are published before the
-            // counter opens, and the counter is closed before they change.
-            while true {
-                let chunk = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
-                let chunks = chunkCount
-                guard chunk < chunks else { break }
+            let chunks = chunkCount
+            while let chunk = claimChunk(of: seen) {
                 runJob(index: index, chunk: chunk)
-                if finishedChunks.add(1, ordering: .acquiringAndReleasing).newValue == chunks {
-                    pthread_mutex_lock(mutex)
-                    pthread_cond_signal(done)
-                    pthread_mutex_unlock(mutex)
-                }
+                finished(chunks)
             }
         }
     }
