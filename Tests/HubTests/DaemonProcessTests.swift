@@ -15,18 +15,7 @@ import XCTest
 final class DaemonProcessTests: HubTestCase {
     private func config(port: Int, withDeskLamp: Bool) -> String {
         """
-        site: kitchen
-        areas:
-          - {id: kitchen, name: kitchen}
-          - {id: bedroom, name: bedroom}
-        devices:
-          - {id: kitchen.ceiling, name: ceiling light, area: kitchen, type: dimmable_light, adapter: {zigbee2mqtt: kitchen_ceiling}}
-          - {id: kitchen.coffee, name: coffee machine, area: kitchen, type: outlet, adapter: {tasmota: coffee_plug}}
-          - {id: bedroom.lamp, name: bedside lamp, area: bedroom, type: dimmable_light, adapter: {zigbee2mqtt: bedside_lamp}}
-        \(withDeskLamp ? "  - {id: kitchen.desk_lamp, name: desk lamp, area: kitchen, type: dimmable_light, adapter: {zigbee2mqtt: desk_lamp}}\n" : "")\
-        mqtt:
-          host: 127.0.0.1
-          port: \(port)
+        \(DaemonProcess.home(port: port, withDeskLamp: withDeskLamp))\
           client_id: hark-e2e
         parser:
           confidence_threshold: 0.2

@@ -16,18 +16,7 @@ final class SpeechDaemonProcessTests: HubTestCase {
 
     private func config(port: Int, alsa: String, withDeskLamp: Bool) -> String {
         """
-        site: kitchen
-        areas:
-          - {id: kitchen, name: kitchen}
-          - {id: bedroom, name: bedroom}
-        devices:
-          - {id: kitchen.ceiling, name: ceiling light, area: kitchen, type: dimmable_light, adapter: {zigbee2mqtt: kitchen_ceiling}}
-          - {id: kitchen.coffee, name: coffee machine, area: kitchen, type: outlet, adapter: {tasmota: coffee_plug}}
-          - {id: bedroom.lamp, name: bedside lamp, area: bedroom, type: dimmable_light, adapter: {zigbee2mqtt: bedside_lamp}}
-        \(withDeskLamp ? "  - {id: kitchen.desk_lamp, name: desk lamp, area: kitchen, type: dimmable_light, adapter: {zigbee2mqtt: desk_lamp}}\n" : "")\
-        mqtt:
-          host: 127.0.0.1
-          port: \(port)
+        \(DaemonProcess.home(port: port, withDeskLamp: withDeskLamp))\
           client_id: hark-speech-e2e
         parser:
           confidence_threshold: 0.2
@@ -73,7 +62,10 @@ final class SpeechDaemonProcessTests: HubTestCase {
 
         // The wake phrase, a pause, the command.
         fifo.say(wake + coffee)
-        let coffeeOn = try await inbox.wait(for: "the coffee machine switched on", timeout: 60) { !$0.filter { $0.topic == "cmnd/coffee_plug/POWER" }.isEmpty }
+        // The device command and the action are separate publishes: wait for both.
+        let coffeeOn = try await inbox.wait(for: "the coffee machine switched on and its action", timeout: 60) {
+            !$0.filter { $0.topic == "cmnd/coffee_plug/POWER" }.isEmpty && $0.contains { $0.topic == "hark/kitchen/action" }
+        }
         XCTAssertEqual(coffeeOn.filter { $0.topic == "cmnd/coffee_plug/POWER" }.map(\.text), ["ON"], daemon.log)
         let action = try XCTUnwrap(inbox.on("hark/kitchen/action").last?.json, daemon.log)
         XCTAssertEqual(action["source"], .string("speech"))

@@ -14,6 +14,26 @@ final class DaemonProcess: @unchecked Sendable {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     /// `.build/debug/hark` (what `swift build` and `swift test` build), built now if missing.
+    /// The test home both daemon-process tests run (three devices, plus a desk lamp that a reload
+    /// adds), up to the broker's port: each test appends its own client id and sections.
+    static func home(port: Int, withDeskLamp: Bool) -> String {
+        """
+        site: kitchen
+        areas:
+          - {id: kitchen, name: kitchen}
+          - {id: bedroom, name: bedroom}
+        devices:
+          - {id: kitchen.ceiling, name: ceiling light, area: kitchen, type: dimmable_light, adapter: {zigbee2mqtt: kitchen_ceiling}}
+          - {id: kitchen.coffee, name: coffee machine, area: kitchen, type: outlet, adapter: {tasmota: coffee_plug}}
+          - {id: bedroom.lamp, name: bedside lamp, area: bedroom, type: dimmable_light, adapter: {zigbee2mqtt: bedside_lamp}}
+        \(withDeskLamp ? "  - {id: kitchen.desk_lamp, name: desk lamp, area: kitchen, type: dimmable_light, adapter: {zigbee2mqtt: desk_lamp}}\n" : "")\
+        mqtt:
+          host: 127.0.0.1
+          port: \(port)
+
+        """
+    }
+
     static func executable() throws -> URL {
         let url = packageRoot.appendingPathComponent(".build/debug/hark")
         if !FileManager.default.isExecutableFile(atPath: url.path) {
