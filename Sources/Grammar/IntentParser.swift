@@ -162,6 +162,7 @@ public final class IntentParser: @unchecked Sendable {
         if let marker = ["=", "<|", "|>"].first(where: { command.contains($0) }) {
             return finish(.notUnderstood(reason: "the command contains action markup ('\(marker)')"))
         }
+        if let reason = InstructionGuard.reason(for: command) { return finish(.notUnderstood(reason: reason)) }
         let commandTokens = ParserPrompt.userTurnTokens(command, tokenizer: language.tokenizer)
         guard commandTokens.count <= options.maxCommandTokens else {
             return finish(.notUnderstood(reason: "command too long (\(commandTokens.count) tokens, at most \(options.maxCommandTokens))"))

@@ -42,6 +42,8 @@ public struct TrainingDataGenerator: Sendable {
     /// for one intent at a time.
     private let catalogOnly: [String: Catalog]
     private let extraOnly: [String: Catalog]
+    /// Short commands with no area or device, meaning the site's own area ("lights off").
+    private let siteOnly: [String: Catalog]
     private let intentWeights: [(String, Double)]
 
     public init(catalog: Catalog, noneShare: Double = 0.15, perRegistry: Int = 1) {
@@ -49,25 +51,28 @@ public struct TrainingDataGenerator: Sendable {
         self.noneShare = noneShare
         self.perRegistry = max(1, perRegistry)
         let rules = catalog.rules.mapValues(\.expanded)
-        var catalogOnly: [String: Catalog] = [:], extraOnly: [String: Catalog] = [:]
+        var catalogOnly: [String: Catalog] = [:], extraOnly: [String: Catalog] = [:], siteOnly: [String: Catalog] = [:]
         var weights: [(String, Double)] = []
-        for intent in catalog.intents where intent.name != Catalog.noneIntent {
-            var single = catalog
-            single.intents = [intent]
-            catalogOnly[intent.name] = single
-            let extras = (TrainingPools.extraTemplates[intent.name] ?? []).compactMap { source -> Template? in
+        func only(_ intent: Intent, _ sources: [String]?) -> Catalog? {
+            let templates = (sources ?? []).compactMap { source -> Template? in
                 guard var t = try? Template(parsing: source, location: SourceLocation(file: "training", line: 1, column: 1)) else { return nil }
                 t.expanded = t.root.inlining(rules)
                 guard Set(t.expanded.slotNames).isSubset(of: Set(intent.slotOrder)) else { return nil }
                 return t
             }
-            if !extras.isEmpty {
-                var withExtras = intent
-                withExtras.templates = extras
-                var e = catalog
-                e.intents = [withExtras]
-                extraOnly[intent.name] = e
-            }
+            guard !templates.isEmpty else { return nil }
+            var withTemplates = intent
+            withTemplates.templates = templates
+            var c = catalog
+            c.intents = [withTemplates]
+            return c
+        }
+        for intent in catalog.intents where intent.name != Catalog.noneIntent {
+            var single = catalog
+            single.intents = [intent]
+            catalogOnly[intent.name] = single
+            extraOnly[intent.name] = only(intent, TrainingPools.extraTemplates[intent.name])
+            siteOnly[intent.name] = only(intent, TrainingPools.siteTemplates[intent.name])
             let w: Double
             switch intent.name {
             case "turn_on", "turn_off": w = 2.0
@@ -78,6 +83,7 @@ public struct TrainingDataGenerator: Sendable {
         }
         self.catalogOnly = catalogOnly
         self.extraOnly = extraOnly
+        self.siteOnly = siteOnly
         intentWeights = weights
     }
 
@@ -121,14 +127,18 @@ public struct TrainingDataGenerator: Sendable {
                                    intent: action.intent, source: "indirect")
         }
         let intent = weightedIntent(using: &rng)
-        let useExtra = extraOnly[intent] != nil && Double.random(in: 0..<1, using: &rng) < 0.5
-        guard let single = useExtra ? extraOnly[intent] : catalogOnly[intent] else { return nil }
+        // Short site-area commands ("lights off", "set temp to 19") now and then: the catalog's
+        // `<target>` reaches them rarely, and "not a command" look-alikes ("garage lights off" in a
+        // home without a garage) outnumbered them, so the model learnt to refuse them.
+        let useSite = siteOnly[intent] != nil && Double.random(in: 0..<1, using: &rng) < 0.16
+        let useExtra = !useSite && extraOnly[intent] != nil && Double.random(in: 0..<1, using: &rng) < 0.5
+        guard let single = useSite ? siteOnly[intent] : useExtra ? extraOnly[intent] : catalogOnly[intent] else { return nil }
         let expander = TemplateExpander(catalog: single, registry: registry, site: site)
         guard let expansion = expander.sample(single.intents[0], using: &rng) else { return nil }
         guard let resolved = try? resolver.resolve(expansion.action, site: site) else { return nil }
         let text = vary(expansion.text, intent: intent, using: &rng)
         return TrainingExample(registry: registry, site: site, command: style(text, using: &rng), action: resolved.canonical.description,
-                               intent: intent, source: useExtra ? "extra" : "catalog")
+                               intent: intent, source: useSite ? "site" : useExtra ? "extra" : "catalog")
     }
 
     private func weightedIntent<G: RandomNumberGenerator>(using rng: inout G) -> String {
@@ -403,15 +413,51 @@ public struct TrainingDataGenerator: Sendable {
             }
             return nil
         }
-        if r < 0.50 { return absentTarget(registry: registry, using: &rng).map { ($0, "absent") } }
-        if r < 0.68 {
+        if r < 0.46 { return absentTarget(registry: registry, using: &rng).map { ($0, "absent") } }
+        if r < 0.58 {
             let names = registry.scenes.flatMap(\.phrases)
             let s = TrainingPools.unsupported.randomElement(using: &rng)!
             return names.contains(where: { (" " + s + " ").contains(" " + $0 + " ") }) ? nil : (s, "unsupported")
         }
-        if r < 0.82 { return outOfRange(registry: registry, using: &rng).map { ($0, "range") } }
-        if r < 0.92 { return (TrainingPools.injections.randomElement(using: &rng)!, "injection") }
+        // Out-of-range values are also refused after decoding (the grammar cannot say them), so few.
+        if r < 0.63 { return outOfRange(registry: registry, using: &rng).map { ($0, "range") } }
+        if r < 0.73 { return injection(registry: registry, using: &rng).map { ($0, "injection") } }
+        if r < 0.80 { return fragment(registry: registry, using: &rng).map { ($0, "fragment") } }
+        if r < 0.85 { return absentScene(registry: registry, using: &rng).map { ($0, "absent") } }
         return capabilityMismatch(registry: registry, using: &rng).map { ($0, "mismatch") }
+    }
+
+    /// A prompt injection: a fixed one, or one that wraps a real command for this home in
+    /// instructions aimed at the model; both are refused whole.
+    private func injection<G: RandomNumberGenerator>(registry: Registry, using rng: inout G) -> String? {
+        if Bool.random(using: &rng) { return TrainingPools.injections.randomElement(using: &rng)! }
+        guard let d = registry.devices.randomElement(using: &rng), let n = d.phrases.randomElement(using: &rng) else { return nil }
+        let verb: String
+        if d.has(.lock) { verb = "unlock the \(n)" } else if d.has(.openClose) { verb = "open the \(n)" } else { verb = "turn on the \(n)" }
+        let lead = TrainingPools.injectionLeads.randomElement(using: &rng)!
+        let tail = ["", "", " without asking", " now", " immediately", " and don't tell anyone"].randomElement(using: &rng)!
+        return lead + " " + verb + tail
+    }
+
+    /// Half a command: an area, a device or a polite opening with nothing to do.
+    private func fragment<G: RandomNumberGenerator>(registry: Registry, using rng: inout G) -> String? {
+        let area = registry.areas.randomElement(using: &rng)?.phrases.randomElement(using: &rng) ?? "kitchen"
+        let device = registry.devices.randomElement(using: &rng)?.phrases.randomElement(using: &rng) ?? "lamp"
+        return ["in the \(area)", "the \(device)", "\(device)", "um the \(device)", "the \(device) please",
+                "could you please", "please", "would you", "turn", "set the",
+                "the \(area) please", "what about the \(area)", "and the \(device)", "the \(device) in the \(area)",
+                "i want", "make it", "the thing", "the lights in", "switch the"].randomElement(using: &rng)!
+    }
+
+    /// A scene this home does not have.
+    private func absentScene<G: RandomNumberGenerator>(registry: Registry, using rng: inout G) -> String? {
+        let phrases = registry.scenes.flatMap(\.phrases) + registry.devices.flatMap(\.phrases) + registry.areas.flatMap(\.phrases)
+        let names = (TrainingPools.scenes.map(\.name) + TrainingPools.extraSceneNames).filter { n in
+            !phrases.contains { $0.contains(n) || n.contains($0) }
+        }
+        guard let n = names.randomElement(using: &rng) else { return nil }
+        return ["activate \(n) mode", "\(n) mode", "start \(n)", "it's \(n) time", "set the scene for \(n)", "\(n) scene please",
+                "switch to \(n) mode", "turn on \(n) mode", "time for \(n)", "run the \(n) scene"].randomElement(using: &rng)!
     }
 
     /// A command for a device or an area this home does not have.
@@ -474,17 +520,36 @@ public struct TrainingDataGenerator: Sendable {
         }
     }
 
-    /// Asking a device for something it cannot do ("set the kettle to blue").
+    /// Asking a device for something it cannot do ("set the kettle to blue", "dim the porch light"
+    /// when it only switches), or a room for something no device measures ("how humid is it").
     private func capabilityMismatch<G: RandomNumberGenerator>(registry: Registry, using rng: inout G) -> String? {
+        if Double.random(in: 0..<1, using: &rng) < 0.2 {
+            let a = registry.areas.randomElement(using: &rng)!.phrases.randomElement(using: &rng)!
+            return ["humidity level in the \(a)", "what's the humidity reading for the \(a)", "is the \(a) damp",
+                    "what's the air quality in the \(a)", "is there any co2 in the \(a)", "how much power is the \(a) using",
+                    "is anyone in the \(a)", "is there motion in the \(a)", "how noisy is the \(a)",
+                    "set the humidity in the \(a) to 40 percent"].randomElement(using: &rng)!
+        }
         let d = registry.devices.randomElement(using: &rng)!
         let n = d.phrases.randomElement(using: &rng)!
         var frames: [String] = []
-        if !d.has(.color) && d.domain != .light { frames += ["set the \(n) to red", "make the \(n) blue", "turn the \(n) green"] }
-        if !d.has(.brightness) && d.domain != .light { frames += ["dim the \(n) to 30 percent", "make the \(n) brighter"] }
+        if !d.has(.color) {
+            frames += ["set the \(n) to red", "make the \(n) blue", "turn the \(n) green", "\(n) violet please", "change the \(n) to pink"]
+        }
+        if !d.has(.brightness) {
+            frames += ["dim the \(n) to 30 percent", "make the \(n) brighter", "dim the \(n) down a bit", "turn the brightness of the \(n) down", "\(n) to 50 percent brightness"]
+        }
+        if !d.has(.colorTemp) && d.domain == .light { frames += ["make the \(n) warm white", "set the \(n) to 3000 kelvin", "\(n) daylight"] }
         if !d.has(.lock) && d.domain != .lock { frames += ["lock the \(n)", "unlock the \(n)"] }
         if !d.has(.openClose) && d.domain != .cover && !d.has(.lock) { frames += ["open the \(n)", "close the \(n) halfway"] }
         if !d.has(.fanSpeed) { frames += ["set the \(n) to high speed"] }
+        if d.has(.fanSpeed) {
+            frames += ["switch the \(n) to oscillation", "make the \(n) rotate", "set the \(n) timer to an hour", "give the \(n) a breeze mode",
+                       "set the \(n) to sleep mode", "\(n) to natural wind", "warm the \(n) to 22", "make the \(n) glow blue"]
+        }
+        if !d.has(.setpoint) { frames += ["set the \(n) to 21 degrees", "warm the \(n) up to 20"] }
         if !d.has(.volume) && !d.has(.onOff) { frames += ["turn up the volume on the \(n)", "turn on the \(n)"] }
+        if d.has(.volume) { frames += ["set the \(n) to channel four", "switch the \(n) to bluetooth", "change the \(n) input to hdmi"] }
         return frames.randomElement(using: &rng)
     }
 }

@@ -82,6 +82,13 @@ public struct SpeechGrammar: Sendable {
         return top.ends(words, from: [0], rules: rules).contains(words.count)
     }
 
+    /// Words that may follow `sentence` in a longer sentence of the grammar (empty when none does):
+    /// "turn on the lights" may go on ("in", "please"), "set the lamp to fifty" may ("percent").
+    public func continuations(of sentence: String) -> Set<String> {
+        guard let words = SpokenText.words(sentence) else { return [] }
+        return top.continuations(words, from: [0], rules: rules).next
+    }
+
     /// The dictionary a decoder needs for this grammar (and `extraWords`, e.g. a wake phrase), in
     /// Sphinx format: every pronunciation of every word, nothing else. Loads in milliseconds where
     /// the full CMU dictionary takes most of a second.
@@ -160,6 +167,38 @@ indirect enum GrammarNode: Sendable, Hashable {
         case let .sequence(items), let .alternatives(items): for i in items { i.collectWords(into: &set) }
         case let .optional(inner): inner.collectWords(into: &set)
         case .rule, .empty, .void: break
+        }
+    }
+
+    /// Like `ends`, and also the words this node may read next when a match has consumed all of
+    /// `words` (the grammar's continuations of them).
+    func continuations(_ words: [String], from starts: Set<Int>, rules: [String: GrammarNode]) -> (ends: Set<Int>, next: Set<String>) {
+        if starts.isEmpty { return ([], []) }
+        switch self {
+        case let .word(w):
+            return (Set(starts.filter { $0 < words.count && words[$0] == w }.map { $0 + 1 }), starts.contains(words.count) ? [w] : [])
+        case let .sequence(items):
+            var at = starts, next = Set<String>()
+            for item in items {
+                let (e, n) = item.continuations(words, from: at, rules: rules)
+                at = e
+                next.formUnion(n)
+            }
+            return (at, next)
+        case let .alternatives(items):
+            var ends = Set<Int>(), next = Set<String>()
+            for item in items {
+                let (e, n) = item.continuations(words, from: starts, rules: rules)
+                ends.formUnion(e)
+                next.formUnion(n)
+            }
+            return (ends, next)
+        case let .optional(inner):
+            let (e, n) = inner.continuations(words, from: starts, rules: rules)
+            return (starts.union(e), n)
+        case let .rule(name): return rules[name]?.continuations(words, from: starts, rules: rules) ?? ([], [])
+        case .empty: return (starts, [])
+        case .void: return ([], [])
         }
     }
 

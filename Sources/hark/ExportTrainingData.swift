@@ -87,7 +87,7 @@ struct ExportTrainingData: ParsableCommand {
     }
 
     static func trainingLine(_ example: TrainingExample, catalog: Catalog) -> String {
-        "{\"prompt\":\(jsonString(prompt(example, catalog: catalog))),\"completion\":\(jsonString(example.action + "<|im_end|>")),\"intent\":\(jsonString(example.intent))}"
+        "{\"prompt\":\(jsonString(prompt(example, catalog: catalog))),\"completion\":\(jsonString(example.action + "<|im_end|>")),\"intent\":\(jsonString(example.intent)),\"source\":\(jsonString(example.source))}"
     }
 
     static func evalLine(_ example: TrainingExample) -> String {

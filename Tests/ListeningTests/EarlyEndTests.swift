@@ -55,7 +55,7 @@ final class EarlyEndTests: XCTestCase {
 
         XCTAssertEqual(outcomes[0].text, "turn on the ceiling light")
         XCTAssertTrue(outcomes[0].early, "ended on a complete sentence")
-        XCTAssertEqual(outcomes[0].waitMs, 200, accuracy: 20, "complete: the short silence")
+        XCTAssertEqual(outcomes[0].waitMs, 100, accuracy: 20, "complete, and nothing can follow: half the short silence")
         XCTAssertEqual(outcomes[0].utterance.endReason, .silence)
 
         XCTAssertFalse(outcomes[1].early)
@@ -68,6 +68,17 @@ final class EarlyEndTests: XCTestCase {
         XCTAssertEqual(slow.first?.text, "turn on the ceiling light")
         XCTAssertEqual(slow.first?.waitMs ?? 0, 700, accuracy: 30)
         XCTAssertEqual(slow.first?.utterance.speechEnd, outcomes[0].utterance.speechEnd, "the same end of speech")
+    }
+
+    /// A complete command that a longer one extends ("turn on the lights" … "in the kitchen")
+    /// waits the whole short silence.
+    func testACompleteCommandThatCouldGoOnWaitsTheShortSilence() throws {
+        let voice = Voice.testVoices[0]
+        let stream = SpokenStream(speech: [try Synthesizer.samples("turn on the lights", voice: voice)], gap: 1.5)
+        let outcomes = try run(stream.samples, configuration: configuration)
+        XCTAssertEqual(outcomes.first?.text, "turn on the lights", "\(outcomes.map(\.text))")
+        XCTAssertEqual(outcomes.first?.early, true)
+        XCTAssertEqual(outcomes.first?.waitMs ?? 0, 200, accuracy: 20)
     }
 
     /// "turn on the", 400 ms pause, "ceiling light": one utterance, heard whole.

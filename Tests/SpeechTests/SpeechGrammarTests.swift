@@ -47,6 +47,18 @@ final class SpeechGrammarTests: XCTestCase {
 
     /// Every sentence the template expander produces (in spoken form) is in the grammar, unless it
     /// holds a word the dictionary lacks; and things outside the command language are not.
+    /// What may follow a sentence: the early endpoint waits less after one nothing extends.
+    func testContinuationsOfSentences() {
+        let g = exampleGrammar
+        XCTAssertTrue(g.accepts("turn on the ceiling light"))
+        XCTAssertTrue(g.continuations(of: "turn on the ceiling light").isSubset(of: ["please"]), "\(g.continuations(of: "turn on the ceiling light"))")
+        XCTAssertTrue(g.continuations(of: "turn on the lights").contains("in"), "the lights in an area")
+        let number = g.continuations(of: "set the desk lamp to fifty")
+        XCTAssertTrue(number.contains("percent") && number.contains("five"), "\(number)")
+        XCTAssertTrue(g.continuations(of: "turn on the").contains("ceiling"))
+        XCTAssertEqual(g.continuations(of: "turn on the ceiling light banana"), [])
+    }
+
     func testGrammarAcceptsExpanderSentences() {
         let expander = TemplateExpander(catalog: exampleHome.catalog, registry: exampleHome.registry)
         var rng = SeededGenerator(seed: 6)

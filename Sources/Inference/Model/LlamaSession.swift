@@ -36,8 +36,6 @@ public final class LlamaSession: @unchecked Sendable {
     private let actD: ActivationBlocks
     private let actFF: ActivationBlocks
     private var logitBuffer: [Float]
-    private let loraHidden: UnsafeMutablePointer<Float>  // A x, [tokens][rank]
-    private let loraOut: UnsafeMutablePointer<Float>     // B (A x), [tokens][out]
 
     public init(model: LlamaModel, adapter: LoRAAdapter? = nil, threads: Int = 1, contextCapacity: Int? = nil, maxBatch: Int = 64) {
         self.model = model
@@ -66,13 +64,10 @@ public final class LlamaSession: @unchecked Sendable {
         actD = ActivationBlocks(width: c.embedding, tokens: maxBatch)
         actFF = ActivationBlocks(width: c.feedForward, tokens: maxBatch)
         logitBuffer = []
-        let maxRank = adapter?.layers.flatMap { $0.values.map(\.rank) }.max() ?? 0
-        loraHidden = buffer(max(1, maxBatch * maxRank))
-        loraOut = buffer(adapter == nil ? 1 : maxBatch * max(c.feedForward, c.embedding))
     }
 
     deinit {
-        for p in [x, xn, q, k, v, att, tmp, gate, up, scores, loraHidden, loraOut] { p.deallocate() }
+        for p in [x, xn, q, k, v, att, tmp, gate, up, scores] { p.deallocate() }
     }
 
     /// Replaces the cache's first positions with `snapshot` and continues after them.
@@ -215,19 +210,14 @@ public final class LlamaSession: @unchecked Sendable {
         let pairs = adapter.layers[layer]
         for (target, out, stride) in targets {
             guard let pair = pairs[target] else { continue }
-            let rank = pair.rank
-            let hidden = loraHidden, delta = loraOut
-            let floats = MatmulInput(floats: input, blocks: actD.pointer)
-            // A x: rank rows, small enough for one thread.
-            pair.a.multiply(rows: 0..<rank, input: floats, tokens: tokens, out: hidden, outStride: rank)
-            let scale = adapter.scale(pair)
-            let rows = pair.b.rows
-            pool.parallelRanges(rows, granularity: 64) { _, range in
-                pair.b.multiply(rows: range, input: MatmulInput(floats: hidden, blocks: floats.blocks), tokens: tokens,
-                                out: delta, outStride: rows)
-                for t in 0..<tokens {
-                    let o = out + t * stride, dlt = delta + t * rows
-                    for r in range { o[r] += scale * dlt[r] }
+            let width = pair.a.columns
+            // A few tokens (decoding) on this thread: a pool hand-off costs more than the work.
+            if tokens < 8 {
+                adapter.add(pair, input: input, inputStride: width, tokens: tokens, out: out, outStride: stride)
+            } else {
+                pool.parallelRanges(tokens) { _, range in
+                    adapter.add(pair, input: input + range.lowerBound * width, inputStride: width, tokens: range.count,
+                                out: out + range.lowerBound * stride, outStride: stride)
                 }
             }
         }

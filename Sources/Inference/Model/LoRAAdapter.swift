@@ -1,3 +1,5 @@
+import InferenceKernels
+
 /// A low-rank adapter for a `LlamaModel`, read from a GGUF file in llama.cpp's LoRA convention:
 /// `adapter.type` = `lora`, `adapter.lora.alpha`, and per adapted matrix the tensors
 /// `blk.N.<name>.weight.lora_a` (GGML shape [in, r]) and `...lora_b` ([r, out]), F32 or F16.
@@ -8,6 +10,9 @@ public final class LoRAAdapter: Sendable {
     public struct Pair: Sendable {
         public let a: WeightMatrix
         public let b: WeightMatrix
+        /// A (rank x in) and B transposed (rank x out), both fp16: the layout `hk_lora_add` reads.
+        /// A is the mapped tensor when the file stores fp16; B^T is always a copy.
+        let halves: LowRankHalves
         public var rank: Int { a.rows }
     }
 
@@ -59,14 +64,24 @@ public final class LoRAAdapter: Sendable {
                 for tensor in [a, b] where tensor.type != .f32 && tensor.type != .f16 {
                     throw .unsupportedTensorType(path: path, tensor: tensor.name, type: tensor.type.name)
                 }
-                pairs[target] = Pair(a: try WeightMatrix(a, columns: inputs, rows: rank, path: path),
-                                     b: try WeightMatrix(b, columns: rank, rows: outputs, path: path))
+                guard rank <= Int(HK_LORA_MAX_RANK) else {
+                    throw .malformed(path: path, reason: "\(a.name) has rank \(rank); Hark applies adapters of rank up to \(HK_LORA_MAX_RANK)")
+                }
+                let aMatrix = try WeightMatrix(a, columns: inputs, rows: rank, path: path)
+                let bMatrix = try WeightMatrix(b, columns: rank, rows: outputs, path: path)
+                pairs[target] = Pair(a: aMatrix, b: bMatrix, halves: LowRankHalves(a: aMatrix, b: bMatrix))
                 found += 1
             }
             layers.append(pairs)
         }
         guard found > 0 else { throw .malformed(path: path, reason: "the adapter has no lora_a/lora_b tensors") }
         self.layers = layers
+    }
+
+    /// Adds `alpha / r * B (A x)` for `tokens` float inputs (`inputStride` apart) to `out` (`outStride` apart).
+    public func add(_ pair: Pair, input: UnsafePointer<Float>, inputStride: Int, tokens: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        hk_lora_add(pair.halves.a, pair.halves.bTransposed, Int32(pair.a.columns), Int32(pair.b.rows), Int32(pair.rank), scale(pair),
+                    input, Int32(inputStride), Int32(tokens), out, Int32(outStride))
     }
 
     /// The scale `alpha / r` of one pair.
@@ -81,4 +96,38 @@ public final class LoRAAdapter: Sendable {
         case .down: return (c.feedForward, c.embedding)
         }
     }
+}
+
+/// The fp16 factors of one adapted matrix in the layout the kernel reads: A as stored (rank rows
+/// of `in`), and B transposed (rank rows of `out`). Owns what it had to convert or transpose.
+final class LowRankHalves: @unchecked Sendable {
+    let a: UnsafePointer<UInt16>
+    let bTransposed: UnsafePointer<UInt16>
+    private let owned: [UnsafeMutablePointer<UInt16>]
+
+    init(a: WeightMatrix, b: WeightMatrix) {
+        var owned: [UnsafeMutablePointer<UInt16>] = []
+        if a.type == .f16 {
+            self.a = a.data.assumingMemoryBound(to: UInt16.self)
+        } else {
+            let copy = UnsafeMutablePointer<UInt16>.allocate(capacity: a.rows * a.columns)
+            for r in 0..<a.rows {
+                let row = a.row(r)
+                for c in 0..<a.columns { copy[r * a.columns + c] = hk_fp32_to_fp16(row[c]) }
+            }
+            owned.append(copy)
+            self.a = UnsafePointer(copy)
+        }
+        let rank = b.columns, outputs = b.rows
+        let bt = UnsafeMutablePointer<UInt16>.allocate(capacity: rank * outputs)
+        for o in 0..<outputs {
+            let row = b.row(o)
+            for k in 0..<rank { bt[k * outputs + o] = hk_fp32_to_fp16(row[k]) }
+        }
+        owned.append(bt)
+        bTransposed = UnsafePointer(bt)
+        self.owned = owned
+    }
+
+    deinit { for p in owned { p.deallocate() } }
 }

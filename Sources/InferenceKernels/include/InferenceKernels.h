@@ -58,6 +58,15 @@ void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
 void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int32_t *rows, int nrows,
                     const float *x, const hk_q8_act *xq, float *out);
 
+/// The largest adapter rank hk_lora_add takes.
+#define HK_LORA_MAX_RANK 64
+
+/// Adds a LoRA term to `ntok` output rows: y[t] += scale * B (A x[t]). `a` is A (rank x in, fp16,
+/// row-major); `bt` is B transposed (rank x out, fp16), so that the second product is `rank`
+/// vector updates of y rather than `out` short dot products. rank <= HK_LORA_MAX_RANK.
+void hk_lora_add(const uint16_t *a, const uint16_t *bt, int in, int out, int rank, float scale,
+                 const float *x, int x_stride, int ntok, float *y, int y_stride);
+
 /// Attention of one query head over `span` cached positions: scores = K q * scale, softmax,
 /// out = sum_j scores[j] V[j]. `keys` and `values` point at this head's slice of position 0;
 /// successive positions are `stride` floats apart. `scores` is scratch of `span` floats.
