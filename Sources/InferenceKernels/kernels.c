@@ -278,12 +278,14 @@ float hk_dot_row(int type, const void *row, const float *x, const hk_q8_act *xq,
 // read from memory once per call rather than once per token.
 
 #if defined(HK_X86)
-#define HK_TILE 4
-// One weight row against four tokens: each block is unpacked once and used four times.
-static void rows_x4(int type, const void *row, const hk_q8_act *a0, const hk_q8_act *a1,
-                    const hk_q8_act *a2, const hk_q8_act *a3, int nb, float out[4]) {
-    __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps();
-    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+// One weight row against N tokens (N <= 8, a constant after inlining): each block is unpacked once
+// and used N times. Prefill uses N = 8 while it can, then one tile for the rest (decoding calls
+// carry 1-4 tokens: the decision and the grammar's forced tokens).
+static inline __attribute__((always_inline)) void rows_n(int type, const void *row, const hk_q8_act *a, int nb, const int N,
+                                                         float *out) {
+    __m256 c[8];
+    float m[8];
+    for (int t = 0; t < N; t++) { c[t] = _mm256_setzero_ps(); m[t] = 0.0f; }
     const hk_block_q4_1 *w4 = (const hk_block_q4_1 *)row;
     const hk_block_q8_0 *w8 = (const hk_block_q8_0 *)row;
     for (int i = 0; i < nb; i++) {
@@ -292,18 +294,31 @@ static void rows_x4(int type, const void *row, const hk_q8_act *a0, const hk_q8_
         if (type == HK_Q4_1) {
             unpack_q4(w4[i].qs, &w0, &w1);
             d = hk_fp16_to_fp32(w4[i].d);
-            const float m = hk_fp16_to_fp32(w4[i].m);
-            m0 += m * a0[i].s; m1 += m * a1[i].s; m2 += m * a2[i].s; m3 += m * a3[i].s;
+            const float mm = hk_fp16_to_fp32(w4[i].m);
+            for (int t = 0; t < N; t++) m[t] += mm * a[(size_t)t * nb + i].s;
         } else {
             unpack_q8(w8[i].qs, &w0, &w1);
             d = hk_fp16_to_fp32(w8[i].d);
         }
-        c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a0[i].qs)), _mm256_set1_ps(d * a0[i].d), c0);
-        c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a1[i].qs)), _mm256_set1_ps(d * a1[i].d), c1);
-        c2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a2[i].qs)), _mm256_set1_ps(d * a2[i].d), c2);
-        c3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, a3[i].qs)), _mm256_set1_ps(d * a3[i].d), c3);
+        for (int t = 0; t < N; t++) {
+            const hk_q8_act *at = a + (size_t)t * nb + i;
+            c[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i16(w0, w1, at->qs)), _mm256_set1_ps(d * at->d), c[t]);
+        }
     }
-    out[0] = hsum256(c0) + m0; out[1] = hsum256(c1) + m1; out[2] = hsum256(c2) + m2; out[3] = hsum256(c3) + m3;
+    for (int t = 0; t < N; t++) out[t] = hsum256(c[t]) + m[t];
+}
+
+static void rows_tile(int type, const void *row, const hk_q8_act *a, int nb, int n, float *out) {
+    switch (n) {
+    case 8: rows_n(type, row, a, nb, 8, out); break;
+    case 7: rows_n(type, row, a, nb, 7, out); break;
+    case 6: rows_n(type, row, a, nb, 6, out); break;
+    case 5: rows_n(type, row, a, nb, 5, out); break;
+    case 4: rows_n(type, row, a, nb, 4, out); break;
+    case 3: rows_n(type, row, a, nb, 3, out); break;
+    case 2: rows_n(type, row, a, nb, 2, out); break;
+    default: break;
+    }
 }
 #endif
 
@@ -315,15 +330,13 @@ void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
         const void *row = base + (size_t)r * row_bytes;
         int t = 0;
 #if defined(HK_X86)
-        if (type == HK_Q4_1 || type == HK_Q8_0) {
-            float o[4];
-            for (; t + HK_TILE <= ntok; t += HK_TILE) {
-                const hk_q8_act *a = xq + (size_t)t * nb;
-                rows_x4(type, row, a, a + nb, a + 2 * nb, a + 3 * nb, nb, o);
-                out[(size_t)t * out_stride + r] = o[0];
-                out[(size_t)(t + 1) * out_stride + r] = o[1];
-                out[(size_t)(t + 2) * out_stride + r] = o[2];
-                out[(size_t)(t + 3) * out_stride + r] = o[3];
+        if ((type == HK_Q4_1 || type == HK_Q8_0) && ntok >= 2) {
+            float o[8];
+            while (t + 1 < ntok) {
+                const int k = ntok - t >= 8 ? 8 : ntok - t;
+                rows_tile(type, row, xq + (size_t)t * nb, nb, k, o);
+                for (int j = 0; j < k; j++) out[(size_t)(t + j) * out_stride + r] = o[j];
+                t += k;
             }
         }
 #endif
