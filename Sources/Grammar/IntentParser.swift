@@ -28,6 +28,8 @@ public struct ParseResult: Sendable {
 public struct ParseTimings: Sendable, Equatable {
     public var totalMs: Double = 0
     public var promptTokens = 0
+    /// Of `promptTokens`, those whose keys and values came from a cached opening.
+    public var cachedTokens = 0
     public var outputTokens = 0
     public var modelCalls = 0
     public var forcedTokens = 0
@@ -59,6 +61,10 @@ public final class IntentParser: @unchecked Sendable {
         public var contextCapacity = 2048
         /// Sites whose prompt prefix is kept (each about 14 MB for a 300-token prefix).
         public var cachedSites = 4
+        /// Command openings ("turn off the") whose keys and values are kept after each site's
+        /// prefix, so a command that begins with one feeds only the rest (0: off): a few common in
+        /// the catalog's sentences from the start, then the openings of commands heard twice.
+        public var cachedOpenings = 16
         public init() {}
     }
 
@@ -77,7 +83,21 @@ public final class IntentParser: @unchecked Sendable {
     private var prefixLength = 0
     /// Computed prefixes of recently used sites (most recent last), so that commands from a
     /// few sites (Hermes satellites) do not recompute a prefix each time they alternate.
-    private var prefixSnapshots: [(site: String?, snapshot: KVSnapshot)] = []
+    private var prefixSnapshots: [(site: String?, snapshot: KVSnapshot, openings: [CachedOpening])] = []
+    /// The openings' positions after the prefix now in the session's cache.
+    private var openings: [CachedOpening] = []
+    /// The openings to cache with a newly computed prefix (chosen from the catalog, then learnt).
+    private lazy var openingTokens: [[Int32]] = chooseOpenings()
+    /// How often each opening (two to four tokens) began a command; cleared when it grows large.
+    private var openingCounts: [[Int32]: Int] = [:]
+    /// The command tokens of the last parse (for learning openings after it).
+    private var lastCommandTokens: [Int32] = []
+
+    /// A command opening's tokens and their keys and values right after a site's prefix.
+    struct CachedOpening {
+        var tokens: [Int32]
+        var snapshot: KVSnapshot
+    }
 
     public init(language: LanguageModel, catalog: Catalog, registry: Registry, options: Options = Options()) throws {
         guard let end = language.tokenizer.tokenID("<|im_end|>") else {
@@ -144,6 +164,13 @@ public final class IntentParser: @unchecked Sendable {
     }
 
     public func parse(_ text: String, site requestedSite: String? = nil) throws -> ParseResult {
+        lastCommandTokens = []
+        let result = try parseCommand(text, site: requestedSite)
+        try learnOpenings()
+        return result
+    }
+
+    private func parseCommand(_ text: String, site requestedSite: String? = nil) throws -> ParseResult {
         let clock = ContinuousClock()
         let start = clock.now
         let site = requestedSite ?? registry.site
@@ -169,12 +196,20 @@ public final class IntentParser: @unchecked Sendable {
         }
         try loadPrefix(site: site)
         session.rewind(to: prefixLength)
+        lastCommandTokens = commandTokens
+        // The longest cached opening the command begins with (and goes on after) is not fed again.
+        var pendingTokens = commandTokens
+        if let opening = openings.first(where: { $0.tokens.count < commandTokens.count && commandTokens.starts(with: $0.tokens) }) {
+            session.append(opening.snapshot)
+            pendingTokens.removeFirst(opening.tokens.count)
+            timings.cachedTokens = opening.tokens.count
+        }
         let decoder = ConstrainedDecoder(grammar: grammar(for: site), tokenizer: language.tokenizer, endToken: endToken)
         let evidence = options.mentionWeight > 0
             ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog,
                               weight: options.mentionWeight, intentWeight: options.mentionIntentWeight)
             : nil
-        let result = try decoder.decode(session, pending: commandTokens, evidence: evidence)
+        let result = try decoder.decode(session, pending: pendingTokens, evidence: evidence)
         timings.promptTokens = commandTokens.count
         timings.outputTokens = result.tokens.count
         timings.modelCalls = result.modelCalls
@@ -206,6 +241,7 @@ public final class IntentParser: @unchecked Sendable {
             prefixSnapshots.append(entry)
             session.restore(entry.snapshot)
             prefixLength = entry.snapshot.count
+            openings = entry.openings
             cachedSite = .some(site)
             return
         }
@@ -216,11 +252,59 @@ public final class IntentParser: @unchecked Sendable {
         session.rewind(to: 0)
         _ = try session.forward(tokens, logits: .none)
         prefixLength = tokens.count
+        openings = []
+        for opening in openingTokens.sorted(by: { $0.count > $1.count }) {
+            session.rewind(to: prefixLength)
+            _ = try session.forward(opening, logits: .none)
+            openings.append(CachedOpening(tokens: opening, snapshot: session.cache.snapshot(positions: prefixLength..<(prefixLength + opening.count))))
+        }
+        session.rewind(to: prefixLength)
         cachedSite = .some(site)
         if options.cachedSites > 0 {
             if prefixSnapshots.count >= options.cachedSites { prefixSnapshots.removeFirst() }
-            prefixSnapshots.append((site, session.cache.snapshot(count: prefixLength)))
+            prefixSnapshots.append((site, session.cache.snapshot(count: prefixLength), openings))
         }
+    }
+
+    /// Counts the openings of the last command; the longest one now heard twice is computed and
+    /// kept (after the parse, so the command that taught it does not wait for it).
+    private func learnOpenings() throws {
+        let tokens = lastCommandTokens
+        guard options.cachedOpenings > 0, tokens.count > 2, cachedSite != nil else { return }
+        if openingCounts.count > 4_096 { openingCounts.removeAll() }
+        var learnt: [Int32]?
+        for length in 2...min(4, tokens.count - 1) {
+            let prefix = Array(tokens.prefix(length))
+            let seen = (openingCounts[prefix] ?? 0) + 1
+            openingCounts[prefix] = seen
+            if seen == 2, !openingTokens.contains(prefix) { learnt = prefix }
+        }
+        guard let opening = learnt, openingTokens.count < options.cachedOpenings else { return }
+        openingTokens.append(opening)
+        session.rewind(to: prefixLength)
+        _ = try session.forward(opening, logits: .none)
+        openings.append(CachedOpening(tokens: opening, snapshot: session.cache.snapshot(positions: prefixLength..<(prefixLength + opening.count))))
+        openings.sort { $0.tokens.count > $1.tokens.count }
+        session.rewind(to: prefixLength)
+        if let index = prefixSnapshots.lastIndex(where: { .some($0.site) == cachedSite }) { prefixSnapshots[index].openings = openings }
+    }
+
+    /// A few token sequences (two to four tokens) that most often begin the catalog's sentences
+    /// for this registry, weighted by the tokens they save.
+    private func chooseOpenings() -> [[Int32]] {
+        guard options.cachedOpenings > 0 else { return [] }
+        let expander = TemplateExpander(catalog: catalog, registry: registry, site: registry.site)
+        var rng = SeededGenerator(seed: 0x4F50_454E)
+        var counts: [[Int32]: Int] = [:]
+        for expansion in expander.sample(count: 3000, using: &rng) {
+            let tokens = language.tokenizer.encode(expansion.text, parseSpecial: false)
+            guard tokens.count > 2 else { continue }
+            for length in 2...min(4, tokens.count - 1) { counts[Array(tokens.prefix(length)), default: 0] += 1 }
+        }
+        let chosen = counts.filter { $0.value >= 10 }
+            .sorted { ($0.value * $0.key.count, $0.key.count) > ($1.value * $1.key.count, $1.key.count) }
+            .prefix(options.cachedOpenings / 4).map(\.key)
+        return Array(chosen)
     }
 }
 

@@ -157,7 +157,7 @@ struct Bench: ParsableCommand {
         try parser.prepare()
         let prepareMs = (clock.now - prepareStart).milliseconds
         for line in lines { _ = try parser.parse(line) }
-        var latencies: [Double] = [], maskMs = 0.0, tokens = 0, calls = 0, forced = 0
+        var latencies: [Double] = [], maskMs = 0.0, tokens = 0, calls = 0, forced = 0, promptTokens = 0, cachedTokens = 0
         for _ in 0..<max(1, repeats) {
             for line in lines {
                 let result = try parser.parse(line)
@@ -166,6 +166,8 @@ struct Bench: ParsableCommand {
                 tokens += result.timings.outputTokens
                 calls += result.timings.modelCalls
                 forced += result.timings.forcedTokens
+                promptTokens += result.timings.promptTokens
+                cachedTokens += result.timings.cachedTokens
             }
         }
         let sorted = latencies.sorted()
@@ -180,6 +182,8 @@ struct Bench: ParsableCommand {
             "model_calls_per_command": Double(calls) / Double(latencies.count),
             "output_tokens_per_command": Double(tokens) / Double(latencies.count),
             "forced_tokens_per_command": Double(forced) / Double(latencies.count),
+            "command_tokens_per_command": Double(promptTokens) / Double(latencies.count),
+            "cached_opening_tokens_per_command": Double(cachedTokens) / Double(latencies.count),
             "mask_us_per_token": tokens == 0 ? 0 : maskMs * 1000 / Double(tokens),
             "peak_rss_mb": Double(ProcessMemory.peakResidentBytes() ?? 0) / 1_048_576,
         ]
@@ -189,9 +193,10 @@ struct Bench: ParsableCommand {
         } else {
             print(String(format: "parse        median %.1f ms, p95 %.1f ms over %d commands x %d rounds (threads %d, adapter %@)",
                          median(latencies), p95, lines.count, repeats, options.threads, result["adapter"] as! String))
-            print(String(format: "per command  %.1f model calls, %.1f output tokens (%.1f forced by the grammar)",
+            print(String(format: "per command  %.1f model calls, %.1f output tokens (%.1f forced by the grammar), %.1f command tokens (%.1f from cached openings)",
                          result["model_calls_per_command"] as! Double, result["output_tokens_per_command"] as! Double,
-                         result["forced_tokens_per_command"] as! Double))
+                         result["forced_tokens_per_command"] as! Double, result["command_tokens_per_command"] as! Double,
+                         result["cached_opening_tokens_per_command"] as! Double))
             print(String(format: "masks        %.2f us per output token to look up; computed once per registry: %d states in %.0f ms (%.0f us per state), grammar compiled in %.0f ms",
                          result["mask_us_per_token"] as! Double, states, masksMs, masksMs * 1000 / Double(max(states, 1)), grammarMs))
             print(String(format: "prepare      %.0f ms (prompt prefix KV)", prepareMs))

@@ -45,14 +45,36 @@ public final class KVCache: @unchecked Sendable {
         return KVSnapshot(count: count, keys: keyCopy, values: valueCopy)
     }
 
+    /// A copy of positions `range` of every layer, to put back at the same positions later with
+    /// `restore(_:at:)` (positions matter: keys carry their rotary position).
+    public func snapshot(positions range: Range<Int>) -> KVSnapshot {
+        precondition(range.lowerBound >= 0 && range.upperBound <= capacity, "snapshot of positions \(range) in a cache of \(capacity)")
+        let count = range.count
+        var keyCopy = [Float](repeating: 0, count: layers * count * kvDim)
+        var valueCopy = keyCopy
+        keyCopy.withUnsafeMutableBufferPointer { k in
+            valueCopy.withUnsafeMutableBufferPointer { v in
+                for layer in 0..<layers {
+                    (k.baseAddress! + layer * count * kvDim).update(from: key(layer: layer, position: range.lowerBound), count: count * kvDim)
+                    (v.baseAddress! + layer * count * kvDim).update(from: value(layer: layer, position: range.lowerBound), count: count * kvDim)
+                }
+            }
+        }
+        return KVSnapshot(count: count, keys: keyCopy, values: valueCopy)
+    }
+
     /// Puts a snapshot's positions back at the start of the cache.
-    public func restore(_ snapshot: KVSnapshot) {
+    public func restore(_ snapshot: KVSnapshot) { restore(snapshot, at: 0) }
+
+    /// Puts a snapshot's positions back from position `first` on.
+    public func restore(_ snapshot: KVSnapshot, at first: Int) {
         let count = snapshot.count
+        precondition(first >= 0 && first + count <= capacity, "restoring \(count) positions at \(first) in a cache of \(capacity)")
         snapshot.keys.withUnsafeBufferPointer { k in
             snapshot.values.withUnsafeBufferPointer { v in
                 for layer in 0..<layers {
-                    key(layer: layer, position: 0).update(from: k.baseAddress! + layer * count * kvDim, count: count * kvDim)
-                    value(layer: layer, position: 0).update(from: v.baseAddress! + layer * count * kvDim, count: count * kvDim)
+                    key(layer: layer, position: first).update(from: k.baseAddress! + layer * count * kvDim, count: count * kvDim)
+                    value(layer: layer, position: first).update(from: v.baseAddress! + layer * count * kvDim, count: count * kvDim)
                 }
             }
         }

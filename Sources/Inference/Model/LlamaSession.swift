@@ -77,6 +77,13 @@ public final class LlamaSession: @unchecked Sendable {
         position = snapshot.count
     }
 
+    /// Appends a snapshot of positions taken right after the current ones (`KVCache.snapshot(positions:)`
+    /// at this same position) and continues after them.
+    public func append(_ snapshot: KVSnapshot) {
+        cache.restore(snapshot, at: position)
+        position += snapshot.count
+    }
+
     /// Forgets positions from `newPosition` on (e.g. back to the end of a cached system prompt).
     public func rewind(to newPosition: Int) {
         precondition(newPosition >= 0 && newPosition <= position, "cannot rewind to \(newPosition) from \(position)")
