@@ -59,7 +59,8 @@ public final class IntentParser: @unchecked Sendable {
         /// Worked examples in the prompt (for the base model; the tuned adapter needs none).
         public var examples = 0
         public var contextCapacity = 2048
-        /// Sites whose prompt prefix is kept (each about 14 MB for a 300-token prefix).
+        /// Sites whose prompt prefix is kept: the one in the session's cache and snapshots of the
+        /// others used last (each about 14 MB for a 300-token prefix).
         public var cachedSites = 4
         /// Command openings ("turn off the") whose keys and values are kept after each site's
         /// prefix, so a command that begins with one feeds only the rest (0: off): a few common in
@@ -81,8 +82,9 @@ public final class IntentParser: @unchecked Sendable {
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
     private var prefixLength = 0
-    /// Computed prefixes of recently used sites (most recent last), so that commands from a
-    /// few sites (Hermes satellites) do not recompute a prefix each time they alternate.
+    /// Computed prefixes of recently used sites other than the cached one (most recent last), so
+    /// that commands from a few sites (Hermes satellites) do not recompute a prefix each time
+    /// they alternate.
     private var prefixSnapshots: [(site: String?, snapshot: KVSnapshot, openings: [CachedOpening])] = []
     /// The openings' positions after the prefix now in the session's cache.
     private var openings: [CachedOpening] = []
@@ -236,9 +238,15 @@ public final class IntentParser: @unchecked Sendable {
 
     private func loadPrefix(site: String?) throws {
         if let cachedSite, cachedSite == site { return }
+        // The site in the cache now is kept as a snapshot when another takes its place (not
+        // before: a home heard at one site holds one copy of its prefix, not two).
+        if let current = cachedSite, options.cachedSites > 1 {
+            prefixSnapshots.removeAll { $0.site == current }
+            if prefixSnapshots.count >= options.cachedSites - 1 { prefixSnapshots.removeFirst() }
+            prefixSnapshots.append((current, session.cache.snapshot(count: prefixLength), openings))
+        }
         if let index = prefixSnapshots.firstIndex(where: { $0.site == site }) {
             let entry = prefixSnapshots.remove(at: index)
-            prefixSnapshots.append(entry)
             session.restore(entry.snapshot)
             prefixLength = entry.snapshot.count
             openings = entry.openings
@@ -260,10 +268,6 @@ public final class IntentParser: @unchecked Sendable {
         }
         session.rewind(to: prefixLength)
         cachedSite = .some(site)
-        if options.cachedSites > 0 {
-            if prefixSnapshots.count >= options.cachedSites { prefixSnapshots.removeFirst() }
-            prefixSnapshots.append((site, session.cache.snapshot(count: prefixLength), openings))
-        }
     }
 
     /// Counts the openings of the last command; the longest one now heard twice is computed and
@@ -286,7 +290,6 @@ public final class IntentParser: @unchecked Sendable {
         openings.append(CachedOpening(tokens: opening, snapshot: session.cache.snapshot(positions: prefixLength..<(prefixLength + opening.count))))
         openings.sort { $0.tokens.count > $1.tokens.count }
         session.rewind(to: prefixLength)
-        if let index = prefixSnapshots.lastIndex(where: { .some($0.site) == cachedSite }) { prefixSnapshots[index].openings = openings }
     }
 
     /// A few token sequences (two to four tokens) that most often begin the catalog's sentences

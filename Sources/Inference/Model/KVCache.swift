@@ -30,20 +30,7 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// A copy of positions `0..<count` of every layer, to restore later with `restore(_:)`.
-    public func snapshot(count: Int) -> KVSnapshot {
-        precondition(count <= capacity, "snapshot of \(count) positions in a cache of \(capacity)")
-        var keyCopy = [Float](repeating: 0, count: layers * count * kvDim)
-        var valueCopy = keyCopy
-        keyCopy.withUnsafeMutableBufferPointer { k in
-            valueCopy.withUnsafeMutableBufferPointer { v in
-                for layer in 0..<layers {
-                    (k.baseAddress! + layer * count * kvDim).update(from: key(layer: layer, position: 0), count: count * kvDim)
-                    (v.baseAddress! + layer * count * kvDim).update(from: value(layer: layer, position: 0), count: count * kvDim)
-                }
-            }
-        }
-        return KVSnapshot(count: count, keys: keyCopy, values: valueCopy)
-    }
+    public func snapshot(count: Int) -> KVSnapshot { snapshot(positions: 0..<count) }
 
     /// A copy of positions `range` of every layer, to put back at the same positions later with
     /// `restore(_:at:)` (positions matter: keys carry their rotary position).
