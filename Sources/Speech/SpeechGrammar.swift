@@ -254,8 +254,12 @@ struct GrammarBuilder {
 
     /// The rule of one intent: its templates as alternatives. Void when no template survives.
     mutating func intentRule(_ intent: Intent) -> GrammarNode {
+        // An intent that needs a target no device of this home can be (no covers, no locks) is
+        // left out without a warning: nothing is wrong, there is just nothing to say it to.
+        if let target = intent.target, !target.optional, registry.devices(with: target.capability).isEmpty { return .void }
         let name = Self.intentRuleName(intent.name)
         var alternatives: [GrammarNode] = []
+        var unsayable = false
         for (i, template) in intent.templates.enumerated() {
             let origin = "\(Self.short(template.location)) (\(intent.name) template \(i + 1))"
             if gluesWords(template.root) {
@@ -263,17 +267,26 @@ struct GrammarBuilder {
                                                      message: "a word is glued to a group or slot ('\(template.source)'); the speech grammar cannot say it, so the template is left out"))
                 continue
             }
+            let before = warnings.count
             let node = convert(template.root, intent: intent, origin: origin).simplified
             if case .void = node {
-                warnings.append(SpeechGrammarWarning(word: nil, origin: origin, message: "template '\(template.source)' has no sayable sentence left; it is left out"))
+                // Void because a word could not be said (warned just now): say which template
+                // went. Void only because this home has nothing for a slot (no scenes, no
+                // thermostat): nothing is wrong, so no warning.
+                if warnings.count > before {
+                    warnings.append(SpeechGrammarWarning(word: nil, origin: origin, message: "template '\(template.source)' has no sayable sentence left; it is left out"))
+                    unsayable = true
+                }
                 continue
             }
             alternatives.append(node)
         }
         let body = GrammarNode.alternatives(alternatives).simplified
         if case .void = body {
-            warnings.append(SpeechGrammarWarning(word: nil, origin: "\(Self.short(intent.location)) (intent \(intent.name))",
-                                                 message: "no template left; the intent cannot be spoken"))
+            if unsayable {
+                warnings.append(SpeechGrammarWarning(word: nil, origin: "\(Self.short(intent.location)) (intent \(intent.name))",
+                                                     message: "no template left; the intent cannot be spoken"))
+            }
         } else {
             define(name, body)
         }
