@@ -114,7 +114,12 @@ final class TrainingDataTests: XCTestCase {
                       "fairy lights", "big light", "reading lamp", "telly", "bay window blind", "nest", "tower fan", "roller door",
                       "deadbolt", "porch light", "chandelier", "accent lights", "soundbar", "roller shutter", "ecobee", "can lights",
                       "oil heater", "dino lamp", "skylight", "driveway gate", "good morning", "film night", "nap time", "party",
-                      "leaving home", "story time"]
+                      "leaving home", "story time",
+                      // home-c (session 3)
+                      "parlour", "scullery", "nook", "veranda", "bunk room", "annex", "globe pendant", "wall washer", "turntable",
+                      "cast iron radiator", "sash blind", "under cabinet strip", "immersion heater", "bread oven", "anglepoise",
+                      "clip fan", "festoon lights", "retractable awning", "gate latch", "star projector", "story speaker",
+                      "annex door", "bike store door", "supper", "lights out"]
         var names = TrainingPools.areas.flatMap { [$0.name] + $0.aliases } + TrainingPools.scenes.flatMap { [$0.name] + $0.aliases }
         names += TrainingPools.deviceNames.values.flatMap { $0 } + TrainingPools.extraSceneNames
         for name in names {
