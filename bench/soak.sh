@@ -99,7 +99,7 @@ grep -q "info listening " "$WORK/hark.log" || { echo "hark did not start listeni
 
 # Text commands: one every 2 s, alternating two commands.
 texts_sent=0
-rss_first=""; rss_max=0; rss_last=0
+rss_first=""; rss_max=0; rss_last=0; rss_warm=""
 end=$((SECONDS + MINUTES * 60)); next_sample=$SECONDS
 echo "soak: $MINUTES min, broker port $PORT, work dir $WORK, speech cycle ${CYCLE_S} s ($SPOKEN_PER_CYCLE commands)"
 while (( SECONDS < end )); do
@@ -110,6 +110,8 @@ while (( SECONDS < end )); do
     if (( SECONDS >= next_sample )); then
         rss=$(awk '/VmRSS/ {print $2}' /proc/$HARK_PID/status)
         [[ -z "$rss_first" ]] && rss_first=$rss
+        # After the first speech cycle (about a minute) every code path has run once.
+        [[ -z "$rss_warm" ]] && (( MINUTES * 60 - end + SECONDS >= 90 )) && rss_warm=$rss
         (( rss > rss_max )) && rss_max=$rss
         rss_last=$rss
         echo "t=$((MINUTES * 60 - end + SECONDS))s rss=$((rss / 1024)) MB"
@@ -130,6 +132,7 @@ crashes=$(grep -c "stage failed" "$WORK/hark.log" || true)
 echo "---- summary ----"
 echo "duration        $MINUTES min; hark alive at the end: $alive; exit status after SIGTERM: $status"
 echo "rss             first $((rss_first / 1024)) MB, max $((rss_max / 1024)) MB, last $((rss_last / 1024)) MB, growth $(((rss_last - rss_first) / 1024)) MB"
+[[ -n "$rss_warm" ]] && echo "rss after 90 s  $((rss_warm / 1024)) MB; growth from there to the end $(((rss_last - rss_warm) / 1024)) MB ($((rss_last - rss_warm)) kB)"
 echo "text            sent $texts_sent, acted on $text_acted"
 echo "speech          spoken about $spoken (wake phrase + command each), wake phrases heard $wakes, commands heard $heard, acted on $speech_acted"
 echo "stage restarts  $crashes"
