@@ -249,6 +249,11 @@ public final class ListeningPipeline {
         if !samples.isEmpty { try recognizer.process(Array(samples)) }
         fedUntil = endpointer.judgedEnd
 
+        // While the recognition still holds a wake phrase said in this utterance, a pause is the
+        // one after the phrase: the command is still to come (its words so far are the phrase,
+        // which the grammar can only force into some command).
+        if let wake = lastWake, wake > start, let began = recognitionFrom, began < wake { return }
+
         // After a pause: is what was said so far a complete command? A final one (no longer
         // sentence extends it) is announced after a quarter of `completeSilence` and ends after
         // half, so the speculative parse is done by the end; others are announced after
