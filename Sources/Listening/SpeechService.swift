@@ -220,7 +220,10 @@ public final class SpeechService: Service, Sendable {
                 c.utterances += 1
                 if reason != "no wake phrase" { c.recognized += 1 }
             }
-            logger.debug("utterance ignored", ["reason": reason, "speech_s": String(format: "%.2f", utterance.speechDuration)])
+            // After a wake phrase the user expects an answer: say why there is none. Speech
+            // without one (the room talking) stays at debug.
+            let level: HubLogger.Level = reason == "no wake phrase" || reason == "wake phrase only" ? .debug : .info
+            logger.log(level, "no command heard", ["reason": reason, "speech_s": String(format: "%.2f", utterance.speechDuration)])
         case let .command(heard):
             let asr = Int(heard.asrMilliseconds.rounded())
             counters.withLock { c in
