@@ -9,8 +9,9 @@ import XCTest
 /// and `home-b.jsonl`, 50 from each; both homes and their phrasings are unseen in training).
 final class AccuracyGateTests: XCTestCase {
     /// The exact-action accuracy the subset must reach: a regression floor under what the committed
-    /// adapter measures (0.90 on this subset), not issue 4's goal of 0.95, which it does not reach yet.
-    static let required = 0.88
+    /// adapter measures (0.92 on this subset; 0.90 and 0.91 before), not issue 4's goal of 0.95,
+    /// which it does not reach yet.
+    static let required = 0.90
 
     func testTheTunedParserMeetsTheAccuracyGateOnUnseenHomes() throws {
         let modelPath = try XCTUnwrap(ModelLocator.defaultModelPath(), ModelLocator.notFoundMessage())
