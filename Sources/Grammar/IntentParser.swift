@@ -260,13 +260,7 @@ public final class IntentParser: @unchecked Sendable {
         session.rewind(to: 0)
         _ = try session.forward(tokens, logits: .none)
         prefixLength = tokens.count
-        openings = []
-        for opening in openingTokens.sorted(by: { $0.count > $1.count }) {
-            session.rewind(to: prefixLength)
-            _ = try session.forward(opening, logits: .none)
-            openings.append(CachedOpening(tokens: opening, snapshot: session.cache.snapshot(positions: prefixLength..<(prefixLength + opening.count))))
-        }
-        session.rewind(to: prefixLength)
+        openings = try openingTokens.sorted(by: { $0.count > $1.count }).map(computeOpening)
         cachedSite = .some(site)
     }
 
@@ -277,19 +271,30 @@ public final class IntentParser: @unchecked Sendable {
         guard options.cachedOpenings > 0, tokens.count > 2, cachedSite != nil else { return }
         if openingCounts.count > 4_096 { openingCounts.removeAll() }
         var learnt: [Int32]?
-        for length in 2...min(4, tokens.count - 1) {
-            let prefix = Array(tokens.prefix(length))
+        for prefix in Self.openings(of: tokens) {
             let seen = (openingCounts[prefix] ?? 0) + 1
             openingCounts[prefix] = seen
             if seen == 2, !openingTokens.contains(prefix) { learnt = prefix }
         }
         guard let opening = learnt, openingTokens.count < options.cachedOpenings else { return }
         openingTokens.append(opening)
-        session.rewind(to: prefixLength)
-        _ = try session.forward(opening, logits: .none)
-        openings.append(CachedOpening(tokens: opening, snapshot: session.cache.snapshot(positions: prefixLength..<(prefixLength + opening.count))))
+        openings.append(try computeOpening(opening))
         openings.sort { $0.tokens.count > $1.tokens.count }
+    }
+
+    /// The keys and values of `tokens` right after the prefix in the cache (left as it was).
+    private func computeOpening(_ tokens: [Int32]) throws -> CachedOpening {
         session.rewind(to: prefixLength)
+        _ = try session.forward(tokens, logits: .none)
+        defer { session.rewind(to: prefixLength) }
+        return CachedOpening(tokens: tokens, snapshot: session.cache.snapshot(positions: prefixLength..<(prefixLength + tokens.count)))
+    }
+
+    /// The openings a command's tokens could share with others: their first two to four tokens,
+    /// always leaving at least one.
+    private static func openings(of tokens: [Int32]) -> [[Int32]] {
+        guard tokens.count > 2 else { return [] }
+        return (2...min(4, tokens.count - 1)).map { Array(tokens.prefix($0)) }
     }
 
     /// A few token sequences (two to four tokens) that most often begin the catalog's sentences
@@ -300,9 +305,7 @@ public final class IntentParser: @unchecked Sendable {
         var rng = SeededGenerator(seed: 0x4F50_454E)
         var counts: [[Int32]: Int] = [:]
         for expansion in expander.sample(count: 3000, using: &rng) {
-            let tokens = language.tokenizer.encode(expansion.text, parseSpecial: false)
-            guard tokens.count > 2 else { continue }
-            for length in 2...min(4, tokens.count - 1) { counts[Array(tokens.prefix(length)), default: 0] += 1 }
+            for opening in Self.openings(of: language.tokenizer.encode(expansion.text, parseSpecial: false)) { counts[opening, default: 0] += 1 }
         }
         let chosen = counts.filter { $0.value >= 10 }
             .sorted { ($0.value * $0.key.count, $0.key.count) > ($1.value * $1.key.count, $1.key.count) }

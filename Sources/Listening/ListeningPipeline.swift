@@ -262,8 +262,9 @@ public final class ListeningPipeline {
               silence >= max(VoiceActivityDetector.frameLength, min(limit / 4, provisionalSilenceSamples)) else { return }
         let text = recognizer.partialText ?? ""
         if judged?.text != text {
-            let command = grammar.accepts(text) ? commandWords(text) : nil
-            let final = command != nil && grammar.continuations(of: text).subtracting(Self.politeWords).isEmpty
+            let (accepted, next) = grammar.judge(text)
+            let command = accepted ? commandWords(text) : nil
+            let final = command != nil && next.subtracting(Self.politeWords).isEmpty
             judged = (text, command, final, false)
         }
         guard var judgement = judged, let command = judgement.command else { return }

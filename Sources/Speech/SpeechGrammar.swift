@@ -77,16 +77,17 @@ public struct SpeechGrammar: Sendable {
     }
 
     /// True when the grammar accepts `sentence` (any text; compared in its spoken form).
-    public func accepts(_ sentence: String) -> Bool {
-        guard let words = SpokenText.words(sentence) else { return false }
-        return top.ends(words, from: [0], rules: rules).contains(words.count)
-    }
+    public func accepts(_ sentence: String) -> Bool { judge(sentence).accepted }
 
     /// Words that may follow `sentence` in a longer sentence of the grammar (empty when none does):
     /// "turn on the lights" may go on ("in", "please"), "set the lamp to fifty" may ("percent").
-    public func continuations(of sentence: String) -> Set<String> {
-        guard let words = SpokenText.words(sentence) else { return [] }
-        return top.continuations(words, from: [0], rules: rules).next
+    public func continuations(of sentence: String) -> Set<String> { judge(sentence).next }
+
+    /// Both in one walk of the grammar: whether it accepts `sentence`, and the words that may follow it.
+    public func judge(_ sentence: String) -> (accepted: Bool, next: Set<String>) {
+        guard let words = SpokenText.words(sentence) else { return (false, []) }
+        let (ends, next) = top.match(words, from: [0], rules: rules)
+        return (ends.contains(words.count), next)
     }
 
     /// The dictionary a decoder needs for this grammar (and `extraWords`, e.g. a wake phrase), in
@@ -170,9 +171,10 @@ indirect enum GrammarNode: Sendable, Hashable {
         }
     }
 
-    /// Like `ends`, and also the words this node may read next when a match has consumed all of
-    /// `words` (the grammar's continuations of them).
-    func continuations(_ words: [String], from starts: Set<Int>, rules: [String: GrammarNode]) -> (ends: Set<Int>, next: Set<String>) {
+    /// The positions in `words` where a match of this node can end, starting at any of `starts`,
+    /// and the words it may read next when a match has consumed all of `words` (the grammar's
+    /// continuations of them).
+    func match(_ words: [String], from starts: Set<Int>, rules: [String: GrammarNode]) -> (ends: Set<Int>, next: Set<String>) {
         if starts.isEmpty { return ([], []) }
         switch self {
         case let .word(w):
@@ -180,7 +182,7 @@ indirect enum GrammarNode: Sendable, Hashable {
         case let .sequence(items):
             var at = starts, next = Set<String>()
             for item in items {
-                let (e, n) = item.continuations(words, from: at, rules: rules)
+                let (e, n) = item.match(words, from: at, rules: rules)
                 at = e
                 next.formUnion(n)
             }
@@ -188,34 +190,17 @@ indirect enum GrammarNode: Sendable, Hashable {
         case let .alternatives(items):
             var ends = Set<Int>(), next = Set<String>()
             for item in items {
-                let (e, n) = item.continuations(words, from: starts, rules: rules)
+                let (e, n) = item.match(words, from: starts, rules: rules)
                 ends.formUnion(e)
                 next.formUnion(n)
             }
             return (ends, next)
         case let .optional(inner):
-            let (e, n) = inner.continuations(words, from: starts, rules: rules)
+            let (e, n) = inner.match(words, from: starts, rules: rules)
             return (starts.union(e), n)
-        case let .rule(name): return rules[name]?.continuations(words, from: starts, rules: rules) ?? ([], [])
+        case let .rule(name): return rules[name]?.match(words, from: starts, rules: rules) ?? ([], [])
         case .empty: return (starts, [])
         case .void: return ([], [])
-        }
-    }
-
-    /// The positions in `words` where a match of this node can end, starting at any of `starts`.
-    func ends(_ words: [String], from starts: Set<Int>, rules: [String: GrammarNode]) -> Set<Int> {
-        if starts.isEmpty { return [] }
-        switch self {
-        case let .word(w): return Set(starts.filter { $0 < words.count && words[$0] == w }.map { $0 + 1 })
-        case let .sequence(items):
-            var at = starts
-            for item in items { at = item.ends(words, from: at, rules: rules) }
-            return at
-        case let .alternatives(items): return items.reduce(into: Set<Int>()) { $0.formUnion($1.ends(words, from: starts, rules: rules)) }
-        case let .optional(inner): return starts.union(inner.ends(words, from: starts, rules: rules))
-        case let .rule(name): return rules[name]?.ends(words, from: starts, rules: rules) ?? []
-        case .empty: return starts
-        case .void: return []
         }
     }
 }
