@@ -177,21 +177,31 @@ public struct MentionEvidence: Sendable {
     }
 
     /// Towards the targets (and scenes) the command names.
+    ///
+    /// While the intent is open, named devices and scenes count as they do later. The weaker
+    /// evidence (an area alone, a domain word) only ranks the intents among themselves: an intent
+    /// that can act on what the command names gains over one that cannot ("bring down everything in
+    /// the study" is not `volume_down` when the study has no speaker), and `none` is scored as
+    /// the best of them, so this evidence never argues against `none`.
     func targetBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
         guard !scored.isEmpty else { return nil }
-        // While the intent is open, only named devices and scenes count.
         let open = !output.contains(UInt8(ascii: " ")) && !intents.contains(output)
-        let candidates = open ? scored.prefix(specificCount) : scored[...]
-        var result = [Float](repeating: 0, count: pieces.count)
-        for (i, piece) in pieces.enumerated() {
-            let text = output + piece
+        func best(_ text: [UInt8], ended: Bool, in candidates: ArraySlice<(text: [UInt8], score: Float)>) -> Float {
             var best: Float = 0
-            for (prefix, score) in candidates where score > best && Self.consistent(text, with: prefix, ended: piece.isEmpty) {
-                best = score
-            }
-            result[i] = best * (open ? intentWeight : weight)
+            for (prefix, score) in candidates where score > best && Self.consistent(text, with: prefix, ended: ended) { best = score }
+            return best
         }
-        return result
+        guard open else { return pieces.map { best(output + $0, ended: $0.isEmpty, in: scored[...]) * weight } }
+        let specific = scored.prefix(specificCount), general = scored.dropFirst(specificCount)
+        let generalScores = pieces.map { best(output + $0, ended: $0.isEmpty, in: general) }
+        let generalTop = generalScores.max() ?? 0
+        let none = Array(Catalog.noneIntent.utf8)
+        return pieces.indices.map { i in
+            let text = output + pieces[i]
+            let towardsNone = Self.consistent(text, with: none, ended: pieces[i].isEmpty)
+            let generalScore = towardsNone ? generalTop : generalScores[i]
+            return (best(text, ended: pieces[i].isEmpty, in: specific) + generalScore) * intentWeight
+        }
     }
 
     /// Towards the intents with a slot whose value the command names ("red" → `set_color`, "warm

@@ -76,6 +76,12 @@ final class MentionEvidenceTests: XCTestCase {
         let first = try XCTUnwrap(e.bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
         XCTAssertLessThan(first[0], first[1])
         XCTAssertNil(evidence("the lounge", home).bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
+        // A named area ranks the intents that can act on it over those that cannot, and `none`
+        // as the best of them: the study has a lamp and no speaker.
+        let study = try XCTUnwrap(evidence("bring down everything in the study by eighty three", home)
+            .bias(output: [], pieces: ["none", "volume_down", "brightness_down"].map { Array($0.utf8) }))
+        XCTAssertEqual(study[0], study[2])
+        XCTAssertGreaterThan(study[2], study[1])
         // A domain the site (the kitchen) has devices for does: "lights off" there is a command.
         let lights = try XCTUnwrap(evidence("lights off", home).bias(output: [], pieces: [Array("none".utf8), Array("turn".utf8)]))
         XCTAssertLessThan(lights[0], lights[1])
