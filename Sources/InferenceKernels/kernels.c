@@ -347,6 +347,119 @@ void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Repacked Q4_1: eight rows per vector lane set (see hk_block_q4_1x8)
+
+void hk_repack_q4_1x8(const void *src, size_t row_bytes, int rows, int n, hk_block_q4_1x8 *dst) {
+    const int nb = n / HK_QK;
+    const char *base = (const char *)src;
+    for (int g = 0; g < rows / 8; g++) {
+        for (int i = 0; i < nb; i++) {
+            hk_block_q4_1x8 *b = dst + (size_t)g * nb + i;
+            for (int r = 0; r < 8; r++) {
+                const hk_block_q4_1 *s = (const hk_block_q4_1 *)(base + (size_t)(g * 8 + r) * row_bytes) + i;
+                b->d[r] = s->d;
+                b->m[r] = s->m;
+                // Byte j of a Q4_1 block holds elements j and j+16, which is what load j/2 wants:
+                // bytes 2l and 2l+1 of each row go to load l, the rows side by side.
+                for (int l = 0; l < 8; l++) memcpy(b->qs + l * 16 + r * 2, s->qs + 2 * l, 2);
+            }
+        }
+    }
+}
+
+#if defined(HK_X86)
+static inline __m256i dpwssd(__m256i acc, __m256i w, __m256i a) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpwssd_epi32(acc, w, a);
+#elif defined(__AVXVNNI__)
+    return _mm256_dpwssd_avx_epi32(acc, w, a);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(w, a));
+#endif
+}
+
+// Eight rows (one group) against N tokens (N <= 8, a constant after inlining); lane r of each
+// accumulator is row r. Per block: the int32 sums of the two halves of the nibbles, then
+// d_w * d_a * sum + m_w * s_a, as the row-by-row kernel computes it.
+static inline __attribute__((always_inline)) void q4x8_n(const hk_block_q4_1x8 *g, const hk_q8_act *a, int nb, const int N,
+                                                         float *out, int out_stride) {
+    __m256 c[8];
+    for (int t = 0; t < N; t++) c[t] = _mm256_setzero_ps();
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    for (int i = 0; i < nb; i++) {
+        const hk_block_q4_1x8 *b = g + i;
+        __m256i acc[8];
+        for (int t = 0; t < N; t++) acc[t] = _mm256_setzero_si256();
+        for (int l = 0; l < 8; l++) {
+            const __m128i raw = _mm_loadu_si128((const __m128i *)(b->qs + l * 16));
+            const __m256i lo = _mm256_cvtepu8_epi16(_mm_and_si128(raw, mask));
+            const __m256i hi = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), mask));
+            for (int t = 0; t < N; t++) {
+                const int32_t *pairs = (const int32_t *)a[(size_t)t * nb + i].qs;
+                acc[t] = dpwssd(acc[t], lo, _mm256_set1_epi32(pairs[l]));
+                acc[t] = dpwssd(acc[t], hi, _mm256_set1_epi32(pairs[l + 8]));
+            }
+        }
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->d));
+        const __m256 mw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->m));
+        for (int t = 0; t < N; t++) {
+            const hk_q8_act *at = a + (size_t)t * nb + i;
+            c[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(dw, _mm256_set1_ps(at->d)), c[t]);
+            c[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(at->s), c[t]);
+        }
+    }
+    for (int t = 0; t < N; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, c[t]);
+}
+
+static void q4x8_tile(const hk_block_q4_1x8 *g, const hk_q8_act *a, int nb, int n, float *out, int out_stride) {
+    switch (n) {
+    case 8: q4x8_n(g, a, nb, 8, out, out_stride); break;
+    case 7: q4x8_n(g, a, nb, 7, out, out_stride); break;
+    case 6: q4x8_n(g, a, nb, 6, out, out_stride); break;
+    case 5: q4x8_n(g, a, nb, 5, out, out_stride); break;
+    case 4: q4x8_n(g, a, nb, 4, out, out_stride); break;
+    case 3: q4x8_n(g, a, nb, 3, out, out_stride); break;
+    case 2: q4x8_n(g, a, nb, 2, out, out_stride); break;
+    case 1: q4x8_n(g, a, nb, 1, out, out_stride); break;
+    default: break;
+    }
+}
+#endif
+
+void hk_matmul_q4_1x8(const hk_block_q4_1x8 *w, int n, int r0, int r1, const hk_q8_act *xq, int ntok,
+                      float *out, int out_stride) {
+    const int nb = n / HK_QK;
+    for (int g = r0 / 8; g < r1 / 8; g++) {
+        const hk_block_q4_1x8 *group = w + (size_t)g * nb;
+#if defined(HK_X86)
+        for (int t = 0; t < ntok; t += 8) {
+            const int k = ntok - t >= 8 ? 8 : ntok - t;
+            q4x8_tile(group, xq + (size_t)t * nb, nb, k, out + (size_t)t * out_stride + g * 8, out_stride);
+        }
+#else
+        for (int t = 0; t < ntok; t++) {
+            const hk_q8_act *a = xq + (size_t)t * nb;
+            for (int r = 0; r < 8; r++) {
+                float sum = 0.0f;
+                for (int i = 0; i < nb; i++) {
+                    const hk_block_q4_1x8 *b = group + i;
+                    int isum = 0;
+                    for (int l = 0; l < 8; l++) {
+                        for (int e = 0; e < 2; e++) {
+                            const uint8_t q = b->qs[l * 16 + r * 2 + e];
+                            isum += (q & 0x0F) * a[i].qs[2 * l + e] + (q >> 4) * a[i].qs[2 * l + 16 + e];
+                        }
+                    }
+                    sum += hk_fp16_to_fp32(b->d[r]) * a[i].d * (float)isum + hk_fp16_to_fp32(b->m[r]) * a[i].s;
+                }
+                out[(size_t)t * out_stride + g * 8 + r] = sum;
+            }
+        }
+#endif
+    }
+}
+
 void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int32_t *rows, int nrows,
                     const float *x, const hk_q8_act *xq, float *out) {
     const char *base = (const char *)w;

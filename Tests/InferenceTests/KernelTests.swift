@@ -97,6 +97,34 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The interleaved Q4_1 product (eight rows per group) gives what the row-by-row product
+    /// gives, for every tile size and a remainder, on the model's real rows.
+    func testInterleavedQ4_1ProductEqualsRowByRowProduct() throws {
+        let file = try GGUFFile(path: TestSupport.modelPath())
+        for name in ["blk.3.ffn_down.weight", "blk.0.attn_k.weight"] {
+            let tensor = try file.require(name)
+            XCTAssertEqual(tensor.type, .q4_1, name)
+            let n = tensor.rowLength, rows = 48, nb = n / 32
+            var packed = [hk_block_q4_1x8](repeating: hk_block_q4_1x8(), count: rows / 8 * nb)
+            hk_repack_q4_1x8(tensor.data, tensor.rowBytes, Int32(rows), Int32(n), &packed)
+            for tokens in [1, 3, 8, 11] {
+                var generator = SplitMix(seed: UInt64(tokens))
+                let x = (0..<(n * tokens)).map { _ in Float(generator.nextDouble() * 2 - 1) }
+                var blocks = [hk_q8_act](repeating: hk_q8_act(), count: nb * tokens)
+                hk_quantize_act(x, &blocks, Int32(n * tokens))
+                var rowByRow = [Float](repeating: 0, count: rows * tokens), grouped = rowByRow
+                hk_matmul(Int32(tensor.type.rawValue), tensor.data, tensor.rowBytes, Int32(n), 0, Int32(rows), x, blocks,
+                          Int32(tokens), &rowByRow, Int32(rows))
+                // In two calls, the second starting at a group boundary, as the worker pool splits it.
+                hk_matmul_q4_1x8(packed, Int32(n), 0, 16, blocks, Int32(tokens), &grouped, Int32(rows))
+                hk_matmul_q4_1x8(packed, Int32(n), 16, Int32(rows), blocks, Int32(tokens), &grouped, Int32(rows))
+                for i in rowByRow.indices {
+                    XCTAssertEqual(grouped[i], rowByRow[i], accuracy: abs(rowByRow[i]) * 1e-5 + 1e-5, "\(name) tokens \(tokens) #\(i)")
+                }
+            }
+        }
+    }
+
     func testHalfPrecisionConversionRoundTrips() {
         for value: Float in [0, -0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, .infinity] {
             XCTAssertEqual(F16.toFloat(F16.fromFloat(value)), value)

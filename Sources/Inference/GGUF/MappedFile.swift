@@ -40,4 +40,15 @@ public final class MappedFile: @unchecked Sendable {
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: base), count)
     }
+
+    /// Drops the resident pages wholly inside `count` bytes at `start` (a pointer into a mapping):
+    /// for data copied elsewhere, so it is not resident twice. A later read faults them back in
+    /// from the file.
+    static func releasePages(_ start: UnsafeRawPointer, count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + count) / page * page
+        guard end > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, end - first, Int32(MADV_DONTNEED))
+    }
 }

@@ -192,7 +192,8 @@ public final class LlamaSession: @unchecked Sendable {
     private func multiply(_ jobs: [(WeightMatrix, UnsafeMutablePointer<Float>, Int)], input: MatmulInput, tokens: Int) {
         let totalRows = jobs.reduce(0) { $0 + $1.0.rows }
         let threads = pool.threadCount
-        let rowsPerChunk = threads == 1 ? totalRows : max(16, totalRows / (threads * 4))
+        // Chunks begin and end on multiples of 8 rows (the interleaved matrices' groups).
+        let rowsPerChunk = threads == 1 ? totalRows : (max(16, totalRows / (threads * 4)) + 7) / 8 * 8
         var starts: [Int] = []  // first chunk of each job
         var total = 0
         for (matrix, _, _) in jobs {

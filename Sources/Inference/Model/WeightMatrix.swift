@@ -1,7 +1,8 @@
 import InferenceKernels
 
 /// A weight matrix as a view into the mapped model file: `rows` output rows of `columns`
-/// elements each, in one of the supported GGML types. Nothing is copied.
+/// elements each, in one of the supported GGML types. Nothing is copied, except where
+/// `interleaved()` makes a Q4_1 matrix's products faster with a repacked copy.
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
     public let type: GGMLType
@@ -9,6 +10,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     public let rowBytes: Int
     public let data: UnsafeRawPointer
+    /// The same Q4_1 rows interleaved eight at a time, which the products use when present.
+    private var groups: InterleavedRows?
 
     /// Wraps a 1- or 2-dimensional GGUF tensor after checking its shape (GGML order: `[columns, rows]`).
     init(_ tensor: GGUFTensor, columns: Int, rows: Int, path: String) throws(GGUFError) {
@@ -43,8 +46,25 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// This matrix with its rows also interleaved eight at a time (`hk_block_q4_1x8`), so that a
+    /// product computes eight rows per instruction and unpacks each weight once per tile of
+    /// tokens; the matrix itself when it is not Q4_1 or its rows are not a multiple of eight.
+    /// The mapped rows' pages are given back to the file afterwards (the copy replaces them).
+    public func interleaved() -> WeightMatrix {
+        guard type == .q4_1, rows % 8 == 0, columns % 32 == 0, groups == nil else { return self }
+        var copy = self
+        copy.groups = InterleavedRows(self)
+        MappedFile.releasePages(data, count: rows * rowBytes)
+        return copy
+    }
+
     /// out[t * outStride + r] = row r . input t, for rows in `rows` and `tokens` tokens.
     func multiply(rows: Range<Int>, input: MatmulInput, tokens: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        if let groups, rows.lowerBound % 8 == 0, rows.upperBound % 8 == 0 {
+            hk_matmul_q4_1x8(groups.blocks, Int32(columns), Int32(rows.lowerBound), Int32(rows.upperBound), input.blocks,
+                             Int32(tokens), out, Int32(outStride))
+            return
+        }
         hk_matmul(Int32(type.rawValue), data, rowBytes, Int32(columns), Int32(rows.lowerBound), Int32(rows.upperBound),
                   input.floats, input.blocks, Int32(tokens), out, Int32(outStride))
     }
@@ -55,4 +75,17 @@ public struct WeightMatrix: @unchecked Sendable {
 struct MatmulInput {
     let floats: UnsafePointer<Float>
     let blocks: UnsafePointer<hk_q8_act>
+}
+
+/// A Q4_1 matrix's rows interleaved eight at a time (`hk_repack_q4_1x8`); owns the copy.
+final class InterleavedRows: @unchecked Sendable {
+    let blocks: UnsafeMutablePointer<hk_block_q4_1x8>
+
+    init(_ matrix: WeightMatrix) {
+        let count = matrix.rows / 8 * (matrix.columns / 32)
+        blocks = .allocate(capacity: count)
+        hk_repack_q4_1x8(matrix.data, matrix.rowBytes, Int32(matrix.rows), Int32(matrix.columns), blocks)
+    }
+
+    deinit { blocks.deallocate() }
 }

@@ -32,6 +32,17 @@ typedef struct {
     uint8_t qs[HK_QK / 2];
 } hk_block_q4_1;
 
+/// Eight Q4_1 rows interleaved block by block (Hark's own layout, made at load by
+/// hk_repack_q4_1x8): the rows' scales and minimums, then their nibbles so that one 16-byte load
+/// holds two neighbouring elements of each of the eight rows in its low nibbles (elements 2L and
+/// 2L+1 for load L) and the two 16 places on in its high nibbles. A product then computes eight
+/// rows at once per token, with each weight unpacked once for all the tokens of a tile.
+typedef struct {
+    uint16_t d[8];
+    uint16_t m[8];
+    uint8_t qs[8 * HK_QK / 2];
+} hk_block_q4_1x8;
+
 /// Element types the kernels compute on (ids as in GGML).
 enum { HK_F32 = 0, HK_F16 = 1, HK_Q4_1 = 3, HK_Q8_0 = 8 };
 
@@ -53,6 +64,14 @@ float hk_dot_row(int type, const void *row, const float *x, const hk_q8_act *xq,
 /// quantized blocks (xq, n/32 blocks per token) for Q8_0/Q4_1 weights.
 void hk_matmul(int type, const void *w, size_t row_bytes, int n, int r0, int r1,
                const float *x, const hk_q8_act *xq, int ntok, float *out, int out_stride);
+
+/// Interleaves `rows` Q4_1 rows of n elements (rows a multiple of 8, row_bytes apart) into
+/// rows/8 groups of n/32 hk_block_q4_1x8 blocks at dst.
+void hk_repack_q4_1x8(const void *src, size_t row_bytes, int rows, int n, hk_block_q4_1x8 *dst);
+
+/// hk_matmul for repacked Q4_1 weights: rows [r0, r1) (multiples of 8) of n elements.
+void hk_matmul_q4_1x8(const hk_block_q4_1x8 *w, int n, int r0, int r1, const hk_q8_act *xq, int ntok,
+                      float *out, int out_stride);
 
 /// Like hk_matmul for one token, over an explicit list of rows: out[i] = W[rows[i]] . X.
 void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int32_t *rows, int nrows,
