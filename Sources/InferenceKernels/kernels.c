@@ -506,6 +506,35 @@ void hk_lora_add(const uint16_t *a, const uint16_t *bt, int in, int out, int ran
     }
 }
 
+void hk_lora_down(const uint16_t *a, int in, int rank, float scale, const float *x, int x_stride, int ntok, float *h) {
+    for (int t = 0; t < ntok; t++) {
+        for (int k = 0; k < rank; k++) h[(size_t)t * rank + k] = scale * dot_f16(a + (size_t)k * in, x + (size_t)t * x_stride, in);
+    }
+}
+
+void hk_lora_up_rows(const uint16_t *bt, int out, int rank, const float *h, int ntok, int r0, int r1,
+                     float *y, int y_stride) {
+    for (int t = 0; t < ntok; t++) {
+        const float *ht = h + (size_t)t * rank;
+        float *yt = y + (size_t)t * y_stride;
+        int o = r0;
+#if defined(HK_X86)
+        for (; o + 8 <= r1; o += 8) {
+            __m256 c = _mm256_loadu_ps(yt + o);
+            for (int k = 0; k < rank; k++) {
+                c = _mm256_fmadd_ps(_mm256_set1_ps(ht[k]), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bt + (size_t)k * out + o))), c);
+            }
+            _mm256_storeu_ps(yt + o, c);
+        }
+#endif
+        for (; o < r1; o++) {
+            float sum = yt[o];
+            for (int k = 0; k < rank; k++) sum += ht[k] * hk_fp16_to_fp32(bt[(size_t)k * out + o]);
+            yt[o] = sum;
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Attention
 

@@ -125,6 +125,26 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The adapter term in two halves, the second split by output rows as the products' chunks
+    /// split it, gives exactly what the one-piece kernel gives.
+    func testLowRankTermInHalvesEqualsTheWholeTerm() {
+        let (input, output, rank, tokens) = (96, 40, 16, 3)
+        var generator = SplitMix(seed: 7)
+        func halves(_ n: Int) -> [UInt16] { (0..<n).map { _ in hk_fp32_to_fp16(Float(generator.nextDouble() - 0.5)) } }
+        let a = halves(rank * input), bt = halves(rank * output)
+        let x = (0..<(input * tokens)).map { _ in Float(generator.nextDouble() * 2 - 1) }
+        let y0 = (0..<(output * tokens)).map { _ in Float(generator.nextDouble()) }
+        var whole = y0, split = y0
+        hk_lora_add(a, bt, Int32(input), Int32(output), Int32(rank), 0.5, x, Int32(input), Int32(tokens), &whole, Int32(output))
+        var h = [Float](repeating: 0, count: rank * tokens)
+        hk_lora_down(a, Int32(input), Int32(rank), 0.5, x, Int32(input), Int32(tokens), &h)
+        for (r0, r1) in [(0, 16), (16, 32), (32, 40)] {
+            hk_lora_up_rows(bt, Int32(output), Int32(rank), h, Int32(tokens), Int32(r0), Int32(r1), &split, Int32(output))
+        }
+        XCTAssertEqual(split, whole)
+        XCTAssertNotEqual(split, y0)
+    }
+
     func testHalfPrecisionConversionRoundTrips() {
         for value: Float in [0, -0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, .infinity] {
             XCTAssertEqual(F16.toFloat(F16.fromFloat(value)), value)

@@ -36,6 +36,8 @@ public final class LlamaSession: @unchecked Sendable {
     private let actD: ActivationBlocks
     private let actFF: ActivationBlocks
     private var logitBuffer: [Float]
+    /// `A x` of each adapted product of a decoding call (three jobs at most, `lowRankStride` each).
+    private let lowRank: UnsafeMutablePointer<Float>
 
     public init(model: LlamaModel, adapter: LoRAAdapter? = nil, threads: Int = 1, contextCapacity: Int? = nil, maxBatch: Int = 64) {
         self.model = model
@@ -64,10 +66,11 @@ public final class LlamaSession: @unchecked Sendable {
         actD = ActivationBlocks(width: c.embedding, tokens: maxBatch)
         actFF = ActivationBlocks(width: c.feedForward, tokens: maxBatch)
         logitBuffer = []
+        lowRank = buffer(3 * Self.lowRankStride)
     }
 
     deinit {
-        for p in [x, xn, q, k, v, att, tmp, gate, up, scores] { p.deallocate() }
+        for p in [x, xn, q, k, v, att, tmp, gate, up, scores, lowRank] { p.deallocate() }
     }
 
     /// Replaces the cache's first positions with `snapshot` and continues after them.
@@ -155,8 +158,7 @@ public final class LlamaSession: @unchecked Sendable {
             }
             actD.quantize(xn, tokens: n)
             let normed = MatmulInput(floats: xn, blocks: actD.pointer)
-            multiply([(w.query, q, d), (w.key, k, kvDim), (w.value, v, kvDim)], input: normed, tokens: n)
-            applyAdapter(layer: l, [(.query, q, d), (.key, k, kvDim), (.value, v, kvDim)], input: xn, tokens: n)
+            multiply(layer: l, [(.query, w.query, q, d), (.key, w.key, k, kvDim), (.value, w.value, v, kvDim)], input: normed, tokens: n)
             for t in 0..<n {
                 let pos = position + t
                 rope.apply(q + t * d, heads: c.heads, headDim: c.headDim, position: pos)
@@ -166,8 +168,7 @@ public final class LlamaSession: @unchecked Sendable {
             }
             attention(layer: l, tokens: n)
             actD.quantize(att, tokens: n)
-            multiply([(w.attentionOutput, tmp, d)], input: MatmulInput(floats: att, blocks: actD.pointer), tokens: n)
-            applyAdapter(layer: l, [(.output, tmp, d)], input: att, tokens: n)
+            multiply(layer: l, [(.output, w.attentionOutput, tmp, d)], input: MatmulInput(floats: att, blocks: actD.pointer), tokens: n)
             Primitives.add(x, tmp, count: n * d)
 
             // Feed-forward
@@ -175,61 +176,72 @@ public final class LlamaSession: @unchecked Sendable {
                 for t in 0..<n { Primitives.rmsNorm(x + t * d, weight: norm.baseAddress!, eps: c.normEpsilon, out: xn + t * d, count: d) }
             }
             actD.quantize(xn, tokens: n)
-            multiply([(w.gate, gate, ff), (w.up, up, ff)], input: MatmulInput(floats: xn, blocks: actD.pointer), tokens: n)
-            applyAdapter(layer: l, [(.gate, gate, ff), (.up, up, ff)], input: xn, tokens: n)
+            multiply(layer: l, [(.gate, w.gate, gate, ff), (.up, w.up, up, ff)], input: MatmulInput(floats: xn, blocks: actD.pointer), tokens: n)
             Primitives.swiGLU(gate: gate, up: up, count: n * ff)
             actFF.quantize(gate, tokens: n)
-            multiply([(w.down, tmp, d)], input: MatmulInput(floats: gate, blocks: actFF.pointer), tokens: n)
-            applyAdapter(layer: l, [(.down, tmp, d)], input: gate, tokens: n)
+            multiply(layer: l, [(.down, w.down, tmp, d)], input: MatmulInput(floats: gate, blocks: actFF.pointer), tokens: n)
             Primitives.add(x, tmp, count: n * d)
         }
         position += n
     }
 
-    /// Several matrix products over the same input, split into row chunks that the pool's
-    /// threads claim as they go: about four per thread, so that a thread the OS preempts holds
-    /// up little, and never under 16 rows, so that claiming costs little beside the work.
-    private func multiply(_ jobs: [(WeightMatrix, UnsafeMutablePointer<Float>, Int)], input: MatmulInput, tokens: Int) {
-        let totalRows = jobs.reduce(0) { $0 + $1.0.rows }
+    /// Several matrix products over the same input, each with its adapter term if the adapter
+    /// has one, split into row chunks that the pool's threads claim as they go: about four per
+    /// thread, so that a thread the OS preempts holds up little, and never under 16 rows, so that
+    /// claiming costs little beside the work.
+    ///
+    /// A few tokens (decoding calls): the adapter's rank-sized `A x` is computed first on this
+    /// thread, and each chunk adds `B (A x)` to its own rows, so the adapter's larger half runs in
+    /// parallel with the products. A batch: the term is added afterwards, split by tokens.
+    private func multiply(layer: Int, _ jobs: [(LoRAAdapter.Target, WeightMatrix, UnsafeMutablePointer<Float>, Int)],
+                          input: MatmulInput, tokens: Int) {
+        let lora = adapter, lowRank = self.lowRank
+        let pairs = jobs.map { lora?.layers[layer][$0.0] }
+        let fused = tokens < Self.fusedAdapterTokens
+        if fused, let adapter = lora {
+            for (j, pair) in pairs.enumerated() {
+                guard let pair else { continue }
+                adapter.down(pair, input: input.floats, inputStride: pair.a.columns, tokens: tokens, h: lowRank + j * Self.lowRankStride)
+            }
+        }
+        let totalRows = jobs.reduce(0) { $0 + $1.1.rows }
         let threads = pool.threadCount
         // Chunks begin and end on multiples of 8 rows (the interleaved matrices' groups).
         let rowsPerChunk = threads == 1 ? totalRows : (max(16, totalRows / (threads * 4)) + 7) / 8 * 8
         var starts: [Int] = []  // first chunk of each job
         var total = 0
-        for (matrix, _, _) in jobs {
+        for (_, matrix, _, _) in jobs {
             starts.append(total)
             total += (matrix.rows + rowsPerChunk - 1) / rowsPerChunk
         }
         pool.run(chunks: total) { _, chunk in
             var j = jobs.count - 1
             while starts[j] > chunk { j -= 1 }
-            let (matrix, out, stride) = jobs[j]
+            let (_, matrix, out, stride) = jobs[j]
             let lower = (chunk - starts[j]) * rowsPerChunk
             let upper = min(matrix.rows, lower + rowsPerChunk)
             matrix.multiply(rows: lower..<upper, input: input, tokens: tokens, out: out, outStride: stride)
+            if fused, let adapter = lora, let pair = pairs[j] {
+                adapter.up(pair, h: lowRank + j * Self.lowRankStride, tokens: tokens, rows: lower..<upper, out: out, outStride: stride)
+            }
         }
-    }
-
-    /// Adds each adapted matrix's low-rank term, alpha/r * B (A x), to its output `out`
-    /// (`tokens` rows of `stride` floats) for the float input `input`.
-    private func applyAdapter(layer: Int, _ targets: [(LoRAAdapter.Target, UnsafeMutablePointer<Float>, Int)],
-                              input: UnsafeMutablePointer<Float>, tokens: Int) {
-        guard let adapter else { return }
-        let pairs = adapter.layers[layer]
-        for (target, out, stride) in targets {
-            guard let pair = pairs[target] else { continue }
+        guard !fused, let adapter = lora else { return }
+        for (j, pair) in pairs.enumerated() {
+            guard let pair else { continue }
+            let (out, stride) = (jobs[j].2, jobs[j].3)
             let width = pair.a.columns
-            // A few tokens (decoding) on this thread: a pool hand-off costs more than the work.
-            if tokens < 8 {
-                adapter.add(pair, input: input, inputStride: width, tokens: tokens, out: out, outStride: stride)
-            } else {
-                pool.parallelRanges(tokens) { _, range in
-                    adapter.add(pair, input: input + range.lowerBound * width, inputStride: width, tokens: range.count,
-                                out: out + range.lowerBound * stride, outStride: stride)
-                }
+            let floats = input.floats
+            pool.parallelRanges(tokens) { _, range in
+                adapter.add(pair, input: floats + range.lowerBound * width, inputStride: width, tokens: range.count,
+                            out: out + range.lowerBound * stride, outStride: stride)
             }
         }
     }
+
+    /// Calls of fewer tokens than this add the adapter term inside the products' row chunks.
+    private static let fusedAdapterTokens = 8
+    /// Floats of `lowRank` per job: `A x` of up to `fusedAdapterTokens` tokens at the largest rank.
+    private static let lowRankStride = Int(HK_LORA_MAX_RANK) * fusedAdapterTokens
 
     /// Causal grouped-query attention of the `tokens` newest positions over the whole cache:
     /// one work item per token and key/value head, whose query heads read each cached row once.

@@ -84,6 +84,18 @@ public final class LoRAAdapter: Sendable {
                     input, Int32(inputStride), Int32(tokens), out, Int32(outStride))
     }
 
+    /// `add` in two halves, for a product split by output rows: `down` computes the rank-sized
+    /// `h = alpha/r * A x` of each token (`tokens * rank` floats), then `up` adds `B h` to output
+    /// rows `rows` only. Together they give exactly what `add` gives.
+    func down(_ pair: Pair, input: UnsafePointer<Float>, inputStride: Int, tokens: Int, h: UnsafeMutablePointer<Float>) {
+        hk_lora_down(pair.halves.a, Int32(pair.a.columns), Int32(pair.rank), scale(pair), input, Int32(inputStride), Int32(tokens), h)
+    }
+
+    func up(_ pair: Pair, h: UnsafePointer<Float>, tokens: Int, rows: Range<Int>, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        hk_lora_up_rows(pair.halves.bTransposed, Int32(pair.b.rows), Int32(pair.rank), h, Int32(tokens), Int32(rows.lowerBound),
+                        Int32(rows.upperBound), out, Int32(outStride))
+    }
+
     /// The scale `alpha / r` of one pair.
     public func scale(_ pair: Pair) -> Float { alpha / Float(pair.rank) }
 

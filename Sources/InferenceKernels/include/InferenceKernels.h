@@ -86,6 +86,15 @@ void hk_matvec_rows(int type, const void *w, size_t row_bytes, int n, const int3
 void hk_lora_add(const uint16_t *a, const uint16_t *bt, int in, int out, int rank, float scale,
                  const float *x, int x_stride, int ntok, float *y, int y_stride);
 
+/// The first half of hk_lora_add: h[t * rank + k] = scale * (A x[t])[k] for ntok tokens.
+void hk_lora_down(const uint16_t *a, int in, int rank, float scale, const float *x, int x_stride, int ntok, float *h);
+
+/// The second half of hk_lora_add for output rows [r0, r1) only (r1 - r0 a multiple of 8 on x86
+/// for full speed): y[t][r] += sum_k h[t * rank + k] * B^T[k][r]. Each element gets the same
+/// operations in the same order as hk_lora_add gives it.
+void hk_lora_up_rows(const uint16_t *bt, int out, int rank, const float *h, int ntok, int r0, int r1,
+                     float *y, int y_stride);
+
 /// Attention of one query head over `span` cached positions: scores = K q * scale, softmax,
 /// out = sum_j scores[j] V[j]. `keys` and `values` point at this head's slice of position 0;
 /// successive positions are `stride` floats apart. `scores` is scratch of `span` floats.
