@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One transformer block's weights, all views into the mapped file.
 public struct LlamaBlockWeights: Sendable {
     public let attentionNorm: [Float]
@@ -39,9 +45,6 @@ public final class LlamaModel: Sendable {
         func matrix(_ name: String, columns: Int, rows: Int) throws(GGUFError) -> WeightMatrix {
             try WeightMatrix(file.require(name), columns: columns, rows: rows, path: path)
         }
-        func blockMatrix(_ name: String, columns: Int, rows: Int) throws(GGUFError) -> WeightMatrix {
-            try matrix(name, columns: columns, rows: rows).interleaved()
-        }
         func vector(_ name: String, _ count: Int) throws(GGUFError) -> [Float] {
             let tensor = try file.require(name)
             return try WeightMatrix(tensor, columns: count, rows: 1, path: path).row(0)
@@ -66,15 +69,31 @@ public final class LlamaModel: Sendable {
             let p = "blk.\(i)."
             layers.append(LlamaBlockWeights(
                 attentionNorm: try vector(p + "attn_norm.weight", d),
-                query: try blockMatrix(p + "attn_q.weight", columns: d, rows: d),
-                key: try blockMatrix(p + "attn_k.weight", columns: d, rows: kv),
-                value: try blockMatrix(p + "attn_v.weight", columns: d, rows: kv),
-                attentionOutput: try blockMatrix(p + "attn_output.weight", columns: d, rows: d),
+                query: try matrix(p + "attn_q.weight", columns: d, rows: d),
+                key: try matrix(p + "attn_k.weight", columns: d, rows: kv),
+                value: try matrix(p + "attn_v.weight", columns: d, rows: kv),
+                attentionOutput: try matrix(p + "attn_output.weight", columns: d, rows: d),
                 feedForwardNorm: try vector(p + "ffn_norm.weight", d),
-                gate: try blockMatrix(p + "ffn_gate.weight", columns: d, rows: ff),
-                up: try blockMatrix(p + "ffn_up.weight", columns: d, rows: ff),
-                down: try blockMatrix(p + "ffn_down.weight", columns: ff, rows: d)))
+                gate: try matrix(p + "ffn_gate.weight", columns: d, rows: ff),
+                up: try matrix(p + "ffn_up.weight", columns: d, rows: ff),
+                down: try matrix(p + "ffn_down.weight", columns: ff, rows: d)))
         }
-        self.layers = layers
+        self.layers = Self.interleaved(layers)
+    }
+
+    /// The blocks with their matrices interleaved (`WeightMatrix.interleaved`), on a few threads:
+    /// the copy reads the whole mapped file, which one thread took about 40 ms to do.
+    private static func interleaved(_ layers: [LlamaBlockWeights]) -> [LlamaBlockWeights] {
+        var matrices = layers.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.gate, $0.up, $0.down] }
+        let threads = max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        matrices.withUnsafeMutableBufferPointer { buffer in
+            let m = buffer.baseAddress!
+            WorkerPool(threads: threads).run(chunks: buffer.count) { _, i in m[i] = m[i].interleaved() }
+        }
+        return layers.indices.map { l in
+            let w = layers[l], m = Array(matrices[(l * 7)..<(l * 7 + 7)])
+            return LlamaBlockWeights(attentionNorm: w.attentionNorm, query: m[0], key: m[1], value: m[2], attentionOutput: m[3],
+                                     feedForwardNorm: w.feedForwardNorm, gate: m[4], up: m[5], down: m[6])
+        }
     }
 }
