@@ -33,6 +33,8 @@ public struct ParseTimings: Sendable, Equatable {
     public var outputTokens = 0
     public var modelCalls = 0
     public var forcedTokens = 0
+    /// Decisions taken from a verified draft, without a model pass of their own.
+    public var draftedDecisions = 0
     public var maskMs: Double = 0
 }
 
@@ -66,6 +68,9 @@ public final class IntentParser: @unchecked Sendable {
         /// prefix, so a command that begins with one feeds only the rest (0: off): a few common in
         /// the catalog's sentences from the start, then the openings of commands heard twice.
         public var cachedOpenings = 16
+        /// Draft the rest of a target the command names and verify it in the pass of the next
+        /// decision (`ConstrainedDecoder`): the same output in fewer passes.
+        public var draftTargets = true
         public init() {}
     }
 
@@ -206,7 +211,8 @@ public final class IntentParser: @unchecked Sendable {
             pendingTokens.removeFirst(opening.tokens.count)
             timings.cachedTokens = opening.tokens.count
         }
-        let decoder = ConstrainedDecoder(grammar: grammar(for: site), tokenizer: language.tokenizer, endToken: endToken)
+        var decoder = ConstrainedDecoder(grammar: grammar(for: site), tokenizer: language.tokenizer, endToken: endToken)
+        decoder.drafts = options.draftTargets
         let evidence = options.mentionWeight > 0
             ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog,
                               weight: options.mentionWeight, intentWeight: options.mentionIntentWeight)
@@ -216,6 +222,7 @@ public final class IntentParser: @unchecked Sendable {
         timings.outputTokens = result.tokens.count
         timings.modelCalls = result.modelCalls
         timings.forcedTokens = result.forcedTokens
+        timings.draftedDecisions = result.draftedDecisions
         timings.maskMs = result.maskSeconds * 1000
 
         if result.text == Catalog.noneIntent {

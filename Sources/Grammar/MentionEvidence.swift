@@ -176,6 +176,27 @@ public struct MentionEvidence: Sendable {
         return total.map { $0 - low }
     }
 
+    /// The rest of the best-scoring action prefix that `output` begins and does not complete,
+    /// once the intent is chosen (the decoder drafts it); nil while the intent is open or when no
+    /// named target continues the output.
+    public func draftTarget(output: [UInt8]) -> [UInt8]? {
+        guard output.contains(UInt8(ascii: " ")) || intents.contains(output) else { return nil }
+        var best: (text: [UInt8], score: Float)?
+        for (text, score) in scored where score > (best?.score ?? 0) && text.count > output.count && text.starts(with: output) {
+            best = (text, score)
+        }
+        return best.map { Array($0.text[output.count...]) }
+    }
+
+    /// Where `output` has just opened a numeric slot (`… brightness=`): the first number the
+    /// command says that the output has not used yet, as the grammar spells it; else nil.
+    public func draftValue(output: [UInt8]) -> [UInt8]? {
+        guard output.last == UInt8(ascii: "="),
+              numericSlots.contains(where: { output.reversed().starts(with: $0.reversed()) }) else { return nil }
+        let text = String(decoding: output, as: UTF8.self)
+        return numbers.first { !text.contains("=\($0) ") && !text.hasSuffix("=\($0)") }.map { Array($0.utf8) }
+    }
+
     /// Towards the targets (and scenes) the command names.
     ///
     /// While the intent is open, named devices and scenes count as they do later. The weaker

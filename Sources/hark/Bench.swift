@@ -52,6 +52,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "With --speech: no speculative parse of the words heard when speech pauses.")
     var noSpeculativeParse = false
 
+    @Flag(name: .long, help: "With --config: the parser does not draft named targets (same output, more model passes; for comparison).")
+    var noDrafts = false
+
     /// A fixed English prompt; its first `promptTokens` tokens are the benchmark prompt.
     static let promptText = """
         The smart home hub sits on a shelf in the hallway. Every morning it turns on the kitchen \
@@ -143,6 +146,7 @@ struct Bench: ParsableCommand {
         var parserOptions = IntentParser.Options()
         parserOptions.threads = options.threads
         parserOptions.examples = options.resolvedAdapterPath() == nil ? 8 : 0
+        parserOptions.draftTargets = !noDrafts
         let language = try options.load(adapter: true)
         let parser = try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: parserOptions)
         let clock = ContinuousClock()
@@ -157,7 +161,7 @@ struct Bench: ParsableCommand {
         try parser.prepare()
         let prepareMs = (clock.now - prepareStart).milliseconds
         for line in lines { _ = try parser.parse(line) }
-        var latencies: [Double] = [], maskMs = 0.0, tokens = 0, calls = 0, forced = 0, promptTokens = 0, cachedTokens = 0
+        var latencies: [Double] = [], maskMs = 0.0, tokens = 0, calls = 0, forced = 0, promptTokens = 0, cachedTokens = 0, drafted = 0
         for _ in 0..<max(1, repeats) {
             for line in lines {
                 let result = try parser.parse(line)
@@ -168,6 +172,7 @@ struct Bench: ParsableCommand {
                 forced += result.timings.forcedTokens
                 promptTokens += result.timings.promptTokens
                 cachedTokens += result.timings.cachedTokens
+                drafted += result.timings.draftedDecisions
             }
         }
         let sorted = latencies.sorted()
@@ -184,6 +189,7 @@ struct Bench: ParsableCommand {
             "forced_tokens_per_command": Double(forced) / Double(latencies.count),
             "command_tokens_per_command": Double(promptTokens) / Double(latencies.count),
             "cached_opening_tokens_per_command": Double(cachedTokens) / Double(latencies.count),
+            "drafted_decisions_per_command": Double(drafted) / Double(latencies.count),
             "mask_us_per_token": tokens == 0 ? 0 : maskMs * 1000 / Double(tokens),
             "peak_rss_mb": Double(ProcessMemory.peakResidentBytes() ?? 0) / 1_048_576,
         ]
@@ -193,8 +199,9 @@ struct Bench: ParsableCommand {
         } else {
             print(String(format: "parse        median %.1f ms, p95 %.1f ms over %d commands x %d rounds (threads %d, adapter %@)",
                          median(latencies), p95, lines.count, repeats, options.threads, result["adapter"] as! String))
-            print(String(format: "per command  %.1f model calls, %.1f output tokens (%.1f forced by the grammar), %.1f command tokens (%.1f from cached openings)",
-                         result["model_calls_per_command"] as! Double, result["output_tokens_per_command"] as! Double,
+            print(String(format: "per command  %.1f model calls (%.1f decisions more from verified drafts), %.1f output tokens (%.1f forced by the grammar), %.1f command tokens (%.1f from cached openings)",
+                         result["model_calls_per_command"] as! Double, result["drafted_decisions_per_command"] as! Double,
+                         result["output_tokens_per_command"] as! Double,
                          result["forced_tokens_per_command"] as! Double, result["command_tokens_per_command"] as! Double,
                          result["cached_opening_tokens_per_command"] as! Double))
             print(String(format: "masks        %.2f us per output token to look up; computed once per registry: %d states in %.0f ms (%.0f us per state), grammar compiled in %.0f ms",

@@ -24,6 +24,9 @@ struct ParserOptions: ParsableArguments {
     @Option(name: .long, help: "Worked examples in the prompt (default: none with the intent adapter, 8 without).")
     var examples: Int?
 
+    @Flag(name: .long, help: "Do not draft the named target and verify it in one pass (same output, more passes).")
+    var noDrafts = false
+
     /// Loads the configuration, printing every problem with its file and line on failure.
     func loadHome() throws -> HomeConfiguration {
         do {
@@ -41,6 +44,7 @@ struct ParserOptions: ParsableArguments {
         options.confidenceThreshold = threshold
         options.mentionWeight = mentionWeight
         options.mentionIntentWeight = mentionIntentWeight
+        options.draftTargets = !noDrafts
         let language = try model.load()
         options.examples = examples ?? (language.adapter == nil ? 8 : 0)
         return try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)

@@ -10,6 +10,9 @@ public enum LogitRequest: Sendable {
     case all
     /// Only these vocabulary rows for the last position, in this order (constrained decoding).
     case rows([Int32])
+    /// Only these vocabulary rows after each of these positions of the batch (indices into the
+    /// tokens fed), concatenated in the order given (verifying a drafted continuation).
+    case rowsAfter([(index: Int, rows: [Int32])])
 }
 
 /// Runs a `LlamaModel`: owns the KV cache, the scratch buffers and the worker threads, and
@@ -116,6 +119,10 @@ public final class LlamaSession: @unchecked Sendable {
             case .none: break
             case .all: all += computeLogits(fromRow: 0, count: end - start)
             case .last, .rows: if isLast { all = computeLogits(lastRow: end - start - 1, request: request) }
+            case .rowsAfter(let requests):
+                for (index, rows) in requests where index >= start && index < end {
+                    all += computeLogits(lastRow: index - start, request: .rows(rows))
+                }
             }
             start = end
         }

@@ -138,6 +138,8 @@ final class LowRankHalves: @unchecked Sendable {
         }
         owned.append(bt)
         bTransposed = UnsafePointer(bt)
+        // The mapped B is not read again: its pages need not stay resident beside the copy.
+        MappedFile.releasePages(b.data, count: b.rows * b.rowBytes)
         self.owned = owned
     }
 
