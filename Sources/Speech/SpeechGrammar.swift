@@ -215,6 +215,9 @@ struct GrammarBuilder {
     /// Rule names in the order they were first defined (slot and catalog rules before the intents using them).
     private(set) var ruleOrder: [String] = []
     private(set) var warnings: [SpeechGrammarWarning] = []
+    /// Counts every word as sayable: a probe telling a template void for its words from one void
+    /// because this home has nothing for a slot.
+    private var everyWordSayable = false
     /// Rules known to be void (every alternative lost), so references to them are void too.
     private var voidRules: Set<String> = []
 
@@ -258,7 +261,9 @@ struct GrammarBuilder {
                 // Void because a word could not be said (warned just now): say which template
                 // went. Void only because this home has nothing for a slot (no scenes, no
                 // thermostat): nothing is wrong, so no warning.
-                if warnings.count > before {
+                var probe = self
+                probe.everyWordSayable = true
+                if warnings.count > before, probe.convert(template.root, intent: intent, origin: origin).simplified != .void {
                     warnings.append(SpeechGrammarWarning(word: nil, origin: origin, message: "template '\(template.source)' has no sayable sentence left; it is left out"))
                     unsayable = true
                 }
@@ -290,7 +295,7 @@ struct GrammarBuilder {
             for form in forms {
                 var seq: [GrammarNode] = []
                 for word in form {
-                    if dictionary.contains(word) {
+                    if everyWordSayable || dictionary.contains(word) {
                         seq.append(.word(word))
                     } else {
                         if !warnings.contains(where: { $0.word == word && $0.origin == origin }) {

@@ -55,8 +55,24 @@ final class SpeechGrammarTests: XCTestCase {
         registry.scenes = []
         let g = SpeechGrammar(catalog: exampleHome.catalog, registry: registry, dictionary: cmuDictionary)
         let noisy = g.warnings.map(\.description).filter { $0.contains("no sayable sentence") || $0.contains("cannot be spoken") }
-        XCTAssertTrue(noisy.allSatisfy { $0.contains("media_play template 1") }, noisy.joined(separator: "\n"))  // 'unpause' is not in the dictionary
+        // "(play|resume|unpause|start) <target>" is void here for want of a media player, not
+        // because 'unpause' is missing from the dictionary: that word is warned, the template is not.
+        XCTAssertEqual(noisy, [])
+        XCTAssertTrue(g.warnings.contains { $0.word == "unpause" })
         XCTAssertFalse(g.intents.contains("activate_scene"))
+        XCTAssertTrue(g.accepts("turn on the ceiling light"))
+    }
+
+    /// A template whose words cannot be said, for devices the home has, is warned about.
+    func testUnsayableTemplatesAreWarned() {
+        var entries: [String: [String]] = [:]
+        for word in ["turn", "on", "off", "the", "ceiling", "light", "lights", "front", "door", "lock"] {
+            entries[word] = cmuDictionary.pronunciations(of: word)
+        }
+        let g = SpeechGrammar(catalog: exampleHome.catalog, registry: exampleHome.registry, dictionary: PronunciationDictionary(entries: entries))
+        let messages = g.warnings.map(\.description)
+        XCTAssertTrue(messages.contains { $0.contains("(unlock template") && $0.contains("no sayable sentence left") }, messages.joined(separator: "\n"))
+        XCTAssertTrue(messages.contains { $0.contains("intent unlock") && $0.contains("cannot be spoken") })
         XCTAssertTrue(g.accepts("turn on the ceiling light"))
     }
 
