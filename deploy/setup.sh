@@ -223,17 +223,8 @@ case "$cmd" in
         cd "$REPO_ROOT"
         say "swift build -c release"
         swift build -c release --product hark
-        # `hark run` (the daemon) may not exist in this build yet: fall back to the benchmark,
-        # which exercises the same engine on the installed model. (Check the help text too:
-        # ArgumentParser may answer `--help` with the root command's help for an unknown word.)
-        local_help=""
-        if local_help="$(.build/release/hark run --help 2>&1)" && [[ "$local_help" == *"hark run"* ]]; then
-            say "hark run $*"
-            exec .build/release/hark run "$@"
-        else
-            say "'hark run' is not available in this build; running 'hark bench $*' instead"
-            exec .build/release/hark bench "$@"
-        fi
+        say "hark run $*"
+        exec .build/release/hark run "$@"
         ;;
     -h|--help|help)
         sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
