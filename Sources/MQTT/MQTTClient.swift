@@ -379,6 +379,7 @@ public final class MQTTClient: Sendable {
         pthread_sigmask(SIG_BLOCK, &pipe, nil)
 
         var hostConfigured = false
+        let host = Self.connectableHost(host)
         while !isShuttingDown {
             _ = takeLibraryErrors()
             errno = 0
@@ -411,6 +412,19 @@ public final class MQTTClient: Sendable {
     }
 
     /// Runs libmosquitto's loop until the connection ends; returns its last code and errno.
+    /// `host`, except "localhost" where the resolver does not know it (a minimal container or
+    /// chroot without an /etc/hosts entry: a fresh debootstrap'd Debian 12 has none), which
+    /// becomes 127.0.0.1.
+    static func connectableHost(_ host: String) -> String {
+        guard host.lowercased() == "localhost" else { return host }
+        var result: UnsafeMutablePointer<addrinfo>?
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        let rc = getaddrinfo(host, nil, &hints, &result)
+        if let result { freeaddrinfo(result) }
+        return rc == 0 ? host : "127.0.0.1"
+    }
+
     private func runConnection() -> (Int32, Int32) {
         var disconnectSent = false
         while true {
