@@ -27,6 +27,8 @@ public struct MentionEvidence: Sendable {
     let intents: Set<[UInt8]>
     /// Numbers the command says, canonically spelt (`40`, `18.5`), digits or words.
     public let numbers: [String]
+    /// The command's words.
+    let commandWords: Set<String>
     /// Names of the catalog's numeric slots (`brightness`, `step`, …).
     let numericSlots: [[UInt8]]
     /// Devices the command names, with their scores.
@@ -51,6 +53,7 @@ public struct MentionEvidence: Sendable {
         for intent in catalog.intents { for slot in intent.slots where slot.type.numericRange != nil { slotNames.insert(slot.name) } }
         numericSlots = slotNames.sorted().map { Array(" \($0)=".utf8) }
         let words = MentionEvidence.words(command)
+        commandWords = Set(words)
         var cache: [String: (score: Float, positions: [Int])] = [:]
         func best(_ phrases: [String]) -> (score: Float, positions: [Int]) {
             phrases.map { phrase in
@@ -179,13 +182,34 @@ public struct MentionEvidence: Sendable {
     /// The rest of the best-scoring action prefix that `output` begins and does not complete,
     /// once the intent is chosen (the decoder drafts it); nil while the intent is open or when no
     /// named target continues the output.
+    ///
+    /// While the intent is half spelt ("turn" of `turn_on` and `turn_off`), the draft begins with
+    /// the one intent of those whose name has the most words the command says, when one has more
+    /// than the others ("turn the lights off": `turn_off`), then its best target.
     public func draftTarget(output: [UInt8]) -> [UInt8]? {
-        guard output.contains(UInt8(ascii: " ")) || intents.contains(output) else { return nil }
+        var output = output, guess: [UInt8] = []
+        if !output.contains(UInt8(ascii: " ")) && !intents.contains(output) {
+            guard let intent = guessIntent(startingWith: output) else { return nil }
+            guess = Array(intent[output.count...])
+            output = intent
+        }
         var best: (text: [UInt8], score: Float)?
         for (text, score) in scored where score > (best?.score ?? 0) && text.count > output.count && text.starts(with: output) {
             best = (text, score)
         }
-        return best.map { Array($0.text[output.count...]) }
+        let rest = best.map { Array($0.text[output.count...]) } ?? []
+        return guess.isEmpty && rest.isEmpty ? nil : guess + rest
+    }
+
+    /// The intent beginning with `prefix` whose name has strictly the most words of the command
+    /// (none when no intent name has any, or two tie).
+    func guessIntent(startingWith prefix: [UInt8]) -> [UInt8]? {
+        var best: [UInt8]?, bestScore = 0, tie = false
+        for intent in intents where intent.count > prefix.count && intent.starts(with: prefix) {
+            let score = intent.split(separator: UInt8(ascii: "_")).filter { commandWords.contains(String(decoding: $0, as: UTF8.self)) }.count
+            if score > bestScore { (best, bestScore, tie) = (intent, score, false) } else if score == bestScore { tie = true }
+        }
+        return tie || bestScore == 0 ? nil : best
     }
 
     /// Where `output` has just opened a numeric slot (`… brightness=`): the first number the

@@ -96,6 +96,20 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertFalse(MentionEvidence.consistent(Array("turn_on device=office.desk_lamp2".utf8), with: Array("turn_on device=office.desk_lamp".utf8), ended: false))
     }
 
+    /// Drafts: the rest of the named target once the intent is chosen, and a half-spelt intent
+    /// completed when the command says the words of exactly one of its names.
+    func testDraftsCompleteTheNamedTargetAndAnIntentTheCommandSpells() throws {
+        let home = try Self.home()
+        func draft(_ command: String, _ output: String) -> String? {
+            evidence(command, home).draftTarget(output: Array(output.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        XCTAssertEqual(draft("turn on the desk lamp", "turn_on"), " device=office.desk_lamp")
+        XCTAssertEqual(draft("turn on the desk lamp", "turn"), "_on device=office.desk_lamp")
+        XCTAssertEqual(draft("switch the desk lamp off", "turn"), "_off device=office.desk_lamp")
+        XCTAssertNil(draft("make the desk lamp brighter", "brightness"), "neither 'up' nor 'down' is said")
+        XCTAssertNil(draft("turn on the desk lamp", "turn_on device=office.desk_lamp"), "nothing left to draft")
+    }
+
     func testNumbersAreFoundAndSteerValues() throws {
         XCTAssertEqual(MentionEvidence.numbers(in: "set the lamp to seventy five"), ["75"])
         XCTAssertEqual(MentionEvidence.numbers(in: "nest to eighteen and a half"), ["18.5"])
