@@ -123,12 +123,8 @@ public struct ConstrainedDecoder {
         let clock = ContinuousClock()
         while true {
             if let run = forcedTokens(from: cursor.state, output: cursor.output, tokens: cursor.tokens, tokenStarts: cursor.tokenStarts) {
-                for id in run.ids {
-                    cursor.tokenStarts.append(cursor.output.count)
-                    cursor.tokens.append(id)
-                    cursor.output += tokenizer.tokenBytes(id)
-                }
-                cursor.state = run.end
+                // Intermediate states are not needed: the run ends in `run.end`.
+                for id in run.ids { cursor.append(id, next: run.end, bytes: tokenizer.tokenBytes(id)) }
                 pending += run.ids
                 cursor.forced += run.ids.count
                 continue
@@ -234,12 +230,12 @@ public struct ConstrainedDecoder {
         var complete: Cursor?
     }
 
-    /// The rest of the best-scoring target the command names that the output so far begins (and
-    /// the number it says for a numeric slot the grammar then opens), as
-    /// the tokens the decoder itself would choose if the model agreed at every decision (the
-    /// longest legal token that the target's text continues with), then the end when the
-    /// grammar allows it there; nil when there is nothing to draft (the intent is still open, or
-    /// the output has gone past the target).
+    /// What `MentionEvidence.draftTarget` proposes from here (the rest of a half-spelt intent the
+    /// command names, the rest of the best-scoring target, and the number the command says for a
+    /// numeric slot the grammar then opens), as the tokens the decoder itself would choose if the
+    /// model agreed at every decision (the longest legal token the text continues with), then the
+    /// end when the grammar allows it there; nil when there is nothing to draft or fewer than two
+    /// decisions to verify.
     func draft(from start: Cursor, decision first: Decision, pending: [Int32], evidence: MentionEvidence, maskTime: inout Duration) -> Draft? {
         guard !pending.isEmpty, let target = evidence.draftTarget(output: start.output) else { return nil }
         var cursor = start
@@ -290,6 +286,7 @@ public struct ConstrainedDecoder {
             decision = next
         }
     }
+
     /// The tokens of the text the grammar fixes from `state`, as the tokenizer would spell the
     /// whole output there (DESIGN.md section 4: forced text goes in canonically, in one batch),
     /// or nil when there is no fixed text or it cannot be spelled so.

@@ -475,34 +475,8 @@ void hk_lora_add(const uint16_t *a, const uint16_t *bt, int in, int out, int ran
                  const float *x, int x_stride, int ntok, float *y, int y_stride) {
     float h[HK_LORA_MAX_RANK];
     for (int t = 0; t < ntok; t++) {
-        const float *xt = x + (size_t)t * x_stride;
-        float *yt = y + (size_t)t * y_stride;
-        for (int k = 0; k < rank; k++) h[k] = scale * dot_f16(a + (size_t)k * in, xt, in);
-        int o = 0;
-#if defined(HK_X86)
-        // Eight outputs per vector, four vectors at a time: each B^T row segment is read once per token.
-        for (; o + 32 <= out; o += 32) {
-            __m256 c0 = _mm256_loadu_ps(yt + o), c1 = _mm256_loadu_ps(yt + o + 8);
-            __m256 c2 = _mm256_loadu_ps(yt + o + 16), c3 = _mm256_loadu_ps(yt + o + 24);
-            for (int k = 0; k < rank; k++) {
-                const uint16_t *b = bt + (size_t)k * out + o;
-                const __m256 hk = _mm256_set1_ps(h[k]);
-                c0 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b)), c0);
-                c1 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + 8))), c1);
-                c2 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + 16))), c2);
-                c3 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + 24))), c3);
-            }
-            _mm256_storeu_ps(yt + o, c0);
-            _mm256_storeu_ps(yt + o + 8, c1);
-            _mm256_storeu_ps(yt + o + 16, c2);
-            _mm256_storeu_ps(yt + o + 24, c3);
-        }
-#endif
-        for (; o < out; o++) {
-            float sum = yt[o];
-            for (int k = 0; k < rank; k++) sum += h[k] * hk_fp16_to_fp32(bt[(size_t)k * out + o]);
-            yt[o] = sum;
-        }
+        hk_lora_down(a, in, rank, scale, x + (size_t)t * x_stride, x_stride, 1, h);
+        hk_lora_up_rows(bt, out, rank, h, 1, 0, out, y + (size_t)t * y_stride, y_stride);
     }
 }
 
@@ -519,6 +493,24 @@ void hk_lora_up_rows(const uint16_t *bt, int out, int rank, const float *h, int 
         float *yt = y + (size_t)t * y_stride;
         int o = r0;
 #if defined(HK_X86)
+        // Thirty-two outputs at a time while they last (four independent chains), then eight:
+        // each B^T row segment is read once per token.
+        for (; o + 32 <= r1; o += 32) {
+            __m256 c0 = _mm256_loadu_ps(yt + o), c1 = _mm256_loadu_ps(yt + o + 8);
+            __m256 c2 = _mm256_loadu_ps(yt + o + 16), c3 = _mm256_loadu_ps(yt + o + 24);
+            for (int k = 0; k < rank; k++) {
+                const uint16_t *b = bt + (size_t)k * out + o;
+                const __m256 hk = _mm256_set1_ps(ht[k]);
+                c0 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b)), c0);
+                c1 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + 8))), c1);
+                c2 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + 16))), c2);
+                c3 = _mm256_fmadd_ps(hk, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + 24))), c3);
+            }
+            _mm256_storeu_ps(yt + o, c0);
+            _mm256_storeu_ps(yt + o + 8, c1);
+            _mm256_storeu_ps(yt + o + 16, c2);
+            _mm256_storeu_ps(yt + o + 24, c3);
+        }
         for (; o + 8 <= r1; o += 8) {
             __m256 c = _mm256_loadu_ps(yt + o);
             for (int k = 0; k < rank; k++) {

@@ -9,11 +9,8 @@ import XCTest
 /// as with no cache, and the cache is used.
 final class CachedOpeningTests: XCTestCase {
     func testOpeningsFromTheCacheGiveTheSameActions() throws {
-        let modelPath = try XCTUnwrap(ModelLocator.defaultModelPath(), ModelLocator.notFoundMessage())
-        let configURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../deploy/hark.example.yaml").standardized
-        let home = try HomeConfiguration.load(configFile: configURL)
-        let language = try LanguageModel(path: modelPath, adapterPath: ModelLocator.defaultAdapterPath())
+        let home = try ExampleHome.load()
+        let language = try ExampleHome.tunedModel()
         let commands = ["turn off the ceiling light", "turn off the desk lamp", "turn on the floor lamp", "set the floor lamp to blue",
                         "set the volume to 25", "is the front door locked", "is the desk lamp on", "turn off the lights in the bedroom"]
         func answers(openings: Int, rounds: Int) throws -> (canonical: [String], cached: Int) {

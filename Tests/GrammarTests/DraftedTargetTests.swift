@@ -9,11 +9,8 @@ import XCTest
 /// including commands whose draft the model rejects (the named device is not what it acts on).
 final class DraftedTargetTests: XCTestCase {
     func testDraftsGiveTheSameActionsInFewerPasses() throws {
-        let modelPath = try XCTUnwrap(ModelLocator.defaultModelPath(), ModelLocator.notFoundMessage())
-        let configURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../deploy/hark.example.yaml").standardized
-        let home = try HomeConfiguration.load(configFile: configURL)
-        let language = try LanguageModel(path: modelPath, adapterPath: ModelLocator.defaultAdapterPath())
+        let home = try ExampleHome.load()
+        let language = try ExampleHome.tunedModel()
         let commands = ["turn off the ceiling light", "set the desk lamp to 40 percent", "dim the bedside lamp by 20",
                         "make the floor lamp blue", "is the front door locked", "lights off in the bedroom",
                         "turn the kitchen lights off and the desk lamp on", "close the blind", "set the volume to 25",
@@ -71,7 +68,7 @@ final class DraftVerificationTests: XCTestCase {
     }
 
     func testRejectedDraftsAreForgottenAndAcceptedOnesSavePasses() throws {
-        let home = try MentionEvidenceTests.home()
+        let home = try ExampleHome.load()
         let tokenizer = try GrammarTests.tokenizer()
         let site = home.registry.site
         let grammar = CompiledGrammar(ActionGrammar.expression(catalog: home.catalog, registry: home.registry, site: site),

@@ -7,11 +7,7 @@ import XCTest
 /// Mention evidence finds what a command names (typos and plurals included), biases only
 /// between actions that differ in it, and spells its action prefixes exactly as the grammar does.
 final class MentionEvidenceTests: XCTestCase {
-    static func home() throws -> HomeConfiguration {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../deploy/hark.example.yaml").standardized
-        return try HomeConfiguration.load(configFile: url)
-    }
+    static func home() throws -> HomeConfiguration { try ExampleHome.load() }
 
     func evidence(_ command: String, _ home: HomeConfiguration, weight: Float = 1, site: String? = nil) -> MentionEvidence {
         let options = ActionGrammar.targetOptions(catalog: home.catalog, registry: home.registry, site: site ?? home.registry.site)

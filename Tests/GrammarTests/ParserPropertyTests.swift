@@ -9,15 +9,12 @@ import XCTest
 /// are in range. Checked here independently of `ActionResolver`, against the registry itself.
 final class ParserPropertyTests: XCTestCase {
     func testRandomAndAdversarialInputsGiveOnlyValidActions() throws {
-        let modelPath = try XCTUnwrap(ModelLocator.defaultModelPath(), ModelLocator.notFoundMessage())
-        let configURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../deploy/hark.example.yaml").standardized
-        let home = try HomeConfiguration.load(configFile: configURL)
+        let home = try ExampleHome.load()
         var options = IntentParser.Options()
         options.threads = 1  // steadier than 2 on a shared 2-core CI machine
         options.examples = 0
         options.confidenceThreshold = 0  // every model answer is checked, none hidden behind the threshold
-        let parser = try IntentParser(language: LanguageModel(path: modelPath, adapterPath: ModelLocator.defaultAdapterPath()),
+        let parser = try IntentParser(language: ExampleHome.tunedModel(),
                                       catalog: home.catalog, registry: home.registry, options: options)
         try parser.prepare()
 

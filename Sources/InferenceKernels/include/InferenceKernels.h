@@ -89,9 +89,9 @@ void hk_lora_add(const uint16_t *a, const uint16_t *bt, int in, int out, int ran
 /// The first half of hk_lora_add: h[t * rank + k] = scale * (A x[t])[k] for ntok tokens.
 void hk_lora_down(const uint16_t *a, int in, int rank, float scale, const float *x, int x_stride, int ntok, float *h);
 
-/// The second half of hk_lora_add for output rows [r0, r1) only (r1 - r0 a multiple of 8 on x86
-/// for full speed): y[t][r] += sum_k h[t * rank + k] * B^T[k][r]. Each element gets the same
-/// operations in the same order as hk_lora_add gives it.
+/// The second half of hk_lora_add for output rows [r0, r1) only (multiples of 8 on x86 for full
+/// speed): y[t][r] += sum_k h[t * rank + k] * B^T[k][r], each element's sum in k order whatever
+/// the row range, so a product split by rows gets exactly what hk_lora_add gives.
 void hk_lora_up_rows(const uint16_t *bt, int out, int rank, const float *h, int ntok, int r0, int r1,
                      float *y, int y_stride);
 
