@@ -233,7 +233,7 @@ public final class IntentParser: @unchecked Sendable {
                           canonical: result.text, confidence: result.confidence)
         }
         do {
-            let resolved = try resolver.resolve(text: result.text, site: site)
+            let resolved = resolver.canonicalTarget(try resolver.resolve(text: result.text, site: site))
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers) ?? otherDevice(resolved.canonical, evidence) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }

@@ -94,7 +94,7 @@ public struct ParserEvaluation: Sendable {
             let isNone = item.expected.intent == Catalog.noneIntent
             total += 1
             if isNone { noneTotal += 1 }
-            if got == parser.catalog.canonicalize(item.expected) {
+            if got == parser.resolver.canonicalForm(item.expected, site: item.site) {
                 correct += 1
                 if isNone { noneCorrect += 1 }
             } else {

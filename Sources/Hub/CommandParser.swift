@@ -150,7 +150,7 @@ public struct TableCommandParser: CommandParser {
         guard let canonical else { return done(.notUnderstood(reason: "no rule for '\(key)'"), 0) }
         if canonical == Catalog.noneIntent { return done(.notACommand, 1) }
         do {
-            return done(.action(try resolver.resolve(text: canonical, site: site)), 1)
+            return done(.action(resolver.canonicalTarget(try resolver.resolve(text: canonical, site: site))), 1)
         } catch {
             return done(.notUnderstood(reason: "\(error)"), 0)
         }

@@ -132,6 +132,38 @@ public struct ActionResolver: Sendable {
         return ResolvedAction(intent: intent.name, slots: slots, devices: ids, site: site, needsConfirmation: confirm)
     }
 
+    /// `action` as the parser would report it at `site`: slots in canonical order and, when it
+    /// resolves, its target in its one spelling (`canonicalTarget`). For comparing expected actions
+    /// with parsed ones.
+    public func canonicalForm(_ action: CanonicalAction, site: String? = nil) -> CanonicalAction {
+        guard let resolved = try? resolve(action, site: site) else { return catalog.canonicalize(action) }
+        return canonicalTarget(resolved).canonical
+    }
+
+    /// The one spelling of `resolved`'s target among those that reach the same devices: an area that
+    /// is the site's own is left out when the target may be omitted (no target means the site), and
+    /// a domain is left out when every device in the home with the intent's capability is in it
+    /// ("volume_down area=nursery domain=media" → "volume_down area=nursery"). The devices reached
+    /// never change; a spelling the resolver would refuse is never produced.
+    public func canonicalTarget(_ resolved: ResolvedAction) -> ResolvedAction {
+        guard let intent = catalog.intent(named: resolved.intent), let target = intent.target,
+              resolved.slots["device"] == nil else { return resolved }
+        var out = resolved
+        func tryDropping(_ slot: String) {
+            var slots = out.slots
+            slots[slot] = nil
+            guard let r = try? resolve(CanonicalAction(intent: resolved.intent, slots: slots), site: resolved.site),
+                  r.devices == resolved.devices else { return }
+            out.slots = r.slots
+        }
+        if let area = out.slots["area"]?.id, area == resolved.site { tryDropping("area") }
+        if let d = out.slots["domain"]?.id.flatMap(Domain.init(rawValue:)),
+           registry.devices(with: target.capability).allSatisfy({ $0.domain == d }) {
+            tryDropping("domain")
+        }
+        return out
+    }
+
     private func sceneDevices(_ scene: Scene, site: String?) throws(ResolutionError) -> [Device] {
         var out: [Device] = []
         for a in scene.actions {

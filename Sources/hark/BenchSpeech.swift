@@ -127,7 +127,7 @@ struct SpeechBenchmark {
                 audioSeconds += heard.transcript.audioSeconds
                 decodeSeconds += heard.transcript.decodeSeconds
                 if heard.transcript.text == command.text { exactTranscripts += 1 }
-                if result.resolved?.canonical == home.catalog.canonicalize(command.expansion.action) { exactActions += 1 }
+                if result.resolved?.canonical == parser.resolver.canonicalForm(command.expansion.action, site: command.expansion.site) { exactActions += 1 }
             }
         }
         func median(_ v: [Double]) -> Double { Self.percentile(v, 0.5) }

@@ -33,6 +33,25 @@ final class ResolverTests: XCTestCase {
         XCTAssertEqual(resolve("none")?.devices, [])
     }
 
+    func testTargetsHaveOneSpellingPerDeviceSet() throws {
+        func spelt(_ text: String, site: String? = nil) throws -> String {
+            resolver.canonicalTarget(try resolver.resolve(text: text, site: site)).canonical.text
+        }
+        // The site's own area is what no target means (kitchen is the registry's site).
+        XCTAssertEqual(try spelt("turn_off area=kitchen domain=light"), "turn_off domain=light")
+        XCTAssertEqual(try spelt("set_temperature area=bedroom temperature=20", site: "bedroom"), "set_temperature temperature=20")
+        XCTAssertEqual(try spelt("turn_off area=kitchen"), "turn_off area=kitchen", "turn_off needs a target: the area stays")
+        XCTAssertEqual(try spelt("turn_off area=bedroom domain=light"), "turn_off area=bedroom domain=light", "another area stays")
+        // A domain every device with the capability is in says nothing.
+        XCTAssertEqual(try spelt("set_temperature domain=climate temperature=20", site: "bedroom"), "set_temperature temperature=20")
+        XCTAssertEqual(try spelt("lock area=hallway domain=lock"), "lock area=hallway")
+        XCTAssertEqual(try spelt("turn_off area=kitchen domain=switch"), "turn_off domain=switch", "on/off spans domains: the domain stays")
+        XCTAssertEqual(try spelt("set_brightness device=bedroom.lamp brightness=30"), "set_brightness device=bedroom.lamp brightness=30")
+        // Expected actions compare in the same form; one the registry refuses is left as written.
+        XCTAssertEqual(resolver.canonicalForm(try CanonicalAction(parsing: "lock domain=lock area=hallway")).text, "lock area=hallway")
+        XCTAssertEqual(resolver.canonicalForm(try CanonicalAction(parsing: "lock device=garage.door")).text, "lock device=garage.door")
+    }
+
     func testResultIsCanonicalAndCarriesPolicy() throws {
         let r = try XCTUnwrap(resolve("set_brightness brightness=30 device=bedroom.lamp"))
         XCTAssertEqual(r.canonical.text, "set_brightness device=bedroom.lamp brightness=30")

@@ -94,7 +94,7 @@ final class SpeechActionTests: XCTestCase {
         var failures: [Failure: Int] = [:]
         for (index, command) in commands.enumerated() {
             let voice = voices[index % voices.count]
-            let expected = home.catalog.canonicalize(command.expansion.action)
+            let expected = parser.resolver.canonicalForm(command.expansion.action, site: command.expansion.site ?? home.registry.site)
             guard let utterances = heard[index], utterances.count == 1, let utterance = utterances.first else {
                 failures[.segmentation, default: 0] += 1
                 report.append("  [\(voice)] '\(command.text)': \(heard[index]?.count ?? 0) utterances (\(heard[index]?.map(\.transcript.text) ?? []))")
