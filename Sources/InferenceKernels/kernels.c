@@ -53,6 +53,16 @@ uint16_t hk_fp32_to_fp16(float f) {
 #endif
 }
 
+void hk_fp32_to_fp16_row(const float *x, uint16_t *y, int n) {
+    int i = 0;
+#if defined(HK_X86)
+    for (; i + 8 <= n; i += 8) {
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    }
+#endif
+    for (; i < n; i++) y[i] = hk_fp32_to_fp16(x[i]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Activation quantization (symmetric int8 per 32-block, as ggml's Q8_1 with s = d * sum(q)).
 
@@ -586,9 +596,9 @@ static void softmax_rows(float *scores, int rows, int span, float *inverse) {
     }
 }
 
-void hk_attention_head(const float *q, const float *keys, const float *values, int span, int head_dim,
+void hk_attention_head(const float *q, const uint16_t *keys, const uint16_t *values, int span, int head_dim,
                        int stride, float scale, float *scores, float *out) {
-    for (int j = 0; j < span; j++) scores[j] = dot_f32(q, keys + (size_t)j * stride, head_dim) * scale;
+    for (int j = 0; j < span; j++) scores[j] = dot_f16(keys + (size_t)j * stride, q, head_dim) * scale;
     float inverse;
     softmax_rows(scores, 1, span, &inverse);
     int i = 0;
@@ -596,18 +606,20 @@ void hk_attention_head(const float *q, const float *keys, const float *values, i
     if (head_dim == 64) {
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
         __m256 a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps(), a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
+#define HK_V8(o) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (o))))
         for (int j = 0; j < span; j++) {
-            const float *v = values + (size_t)j * stride;
+            const uint16_t *v = values + (size_t)j * stride;
             const __m256 w = _mm256_set1_ps(scores[j]);
-            a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v), a0);
-            a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8), a1);
-            a2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 16), a2);
-            a3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 24), a3);
-            a4 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 32), a4);
-            a5 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 40), a5);
-            a6 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 48), a6);
-            a7 = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 56), a7);
+            a0 = _mm256_fmadd_ps(w, HK_V8(0), a0);
+            a1 = _mm256_fmadd_ps(w, HK_V8(8), a1);
+            a2 = _mm256_fmadd_ps(w, HK_V8(16), a2);
+            a3 = _mm256_fmadd_ps(w, HK_V8(24), a3);
+            a4 = _mm256_fmadd_ps(w, HK_V8(32), a4);
+            a5 = _mm256_fmadd_ps(w, HK_V8(40), a5);
+            a6 = _mm256_fmadd_ps(w, HK_V8(48), a6);
+            a7 = _mm256_fmadd_ps(w, HK_V8(56), a7);
         }
+#undef HK_V8
         const __m256 s = _mm256_set1_ps(inverse);
         _mm256_storeu_ps(out, _mm256_mul_ps(a0, s));
         _mm256_storeu_ps(out + 8, _mm256_mul_ps(a1, s));
@@ -622,23 +634,24 @@ void hk_attention_head(const float *q, const float *keys, const float *values, i
 #endif
     for (i = 0; i < head_dim; i++) out[i] = 0.0f;
     for (int j = 0; j < span; j++) {
-        const float *v = values + (size_t)j * stride;
+        const uint16_t *v = values + (size_t)j * stride;
         const float w = scores[j];
-        for (i = 0; i < head_dim; i++) out[i] += w * v[i];
+        for (i = 0; i < head_dim; i++) out[i] += w * hk_fp16_to_fp32(v[i]);
     }
     for (i = 0; i < head_dim; i++) out[i] *= inverse;
 }
 
-void hk_attention_group(const float *q, int group, const float *keys, const float *values, int span, int head_dim,
+void hk_attention_group(const float *q, int group, const uint16_t *keys, const uint16_t *values, int span, int head_dim,
                         int stride, float scale, float *scores, float *out) {
 #if defined(__AVX512F__)
     if (group == 3 && head_dim == 64) {
+#define HK_H16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
         const __m512 q00 = _mm512_loadu_ps(q), q01 = _mm512_loadu_ps(q + 16), q02 = _mm512_loadu_ps(q + 32), q03 = _mm512_loadu_ps(q + 48);
         const __m512 q10 = _mm512_loadu_ps(q + 64), q11 = _mm512_loadu_ps(q + 80), q12 = _mm512_loadu_ps(q + 96), q13 = _mm512_loadu_ps(q + 112);
         const __m512 q20 = _mm512_loadu_ps(q + 128), q21 = _mm512_loadu_ps(q + 144), q22 = _mm512_loadu_ps(q + 160), q23 = _mm512_loadu_ps(q + 176);
         for (int j = 0; j < span; j++) {
-            const float *k = keys + (size_t)j * stride;
-            const __m512 k0 = _mm512_loadu_ps(k), k1 = _mm512_loadu_ps(k + 16), k2 = _mm512_loadu_ps(k + 32), k3 = _mm512_loadu_ps(k + 48);
+            const uint16_t *k = keys + (size_t)j * stride;
+            const __m512 k0 = HK_H16(k), k1 = HK_H16(k + 16), k2 = HK_H16(k + 32), k3 = HK_H16(k + 48);
             const __m512 d0 = _mm512_fmadd_ps(q03, k3, _mm512_fmadd_ps(q02, k2, _mm512_fmadd_ps(q01, k1, _mm512_mul_ps(q00, k0))));
             const __m512 d1 = _mm512_fmadd_ps(q13, k3, _mm512_fmadd_ps(q12, k2, _mm512_fmadd_ps(q11, k1, _mm512_mul_ps(q10, k0))));
             const __m512 d2 = _mm512_fmadd_ps(q23, k3, _mm512_fmadd_ps(q22, k2, _mm512_fmadd_ps(q21, k1, _mm512_mul_ps(q20, k0))));
@@ -652,8 +665,8 @@ void hk_attention_group(const float *q, int group, const float *keys, const floa
         __m512 a10 = _mm512_setzero_ps(), a11 = _mm512_setzero_ps(), a12 = _mm512_setzero_ps(), a13 = _mm512_setzero_ps();
         __m512 a20 = _mm512_setzero_ps(), a21 = _mm512_setzero_ps(), a22 = _mm512_setzero_ps(), a23 = _mm512_setzero_ps();
         for (int j = 0; j < span; j++) {
-            const float *v = values + (size_t)j * stride;
-            const __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16), v2 = _mm512_loadu_ps(v + 32), v3 = _mm512_loadu_ps(v + 48);
+            const uint16_t *v = values + (size_t)j * stride;
+            const __m512 v0 = HK_H16(v), v1 = HK_H16(v + 16), v2 = HK_H16(v + 32), v3 = HK_H16(v + 48);
             const __m512 p0 = _mm512_set1_ps(scores[j]), p1 = _mm512_set1_ps(scores[span + j]), p2 = _mm512_set1_ps(scores[2 * span + j]);
             a00 = _mm512_fmadd_ps(p0, v0, a00); a01 = _mm512_fmadd_ps(p0, v1, a01); a02 = _mm512_fmadd_ps(p0, v2, a02); a03 = _mm512_fmadd_ps(p0, v3, a03);
             a10 = _mm512_fmadd_ps(p1, v0, a10); a11 = _mm512_fmadd_ps(p1, v1, a11); a12 = _mm512_fmadd_ps(p1, v2, a12); a13 = _mm512_fmadd_ps(p1, v3, a13);
@@ -666,6 +679,7 @@ void hk_attention_group(const float *q, int group, const float *keys, const floa
         _mm512_storeu_ps(out + 96, _mm512_mul_ps(a12, i1)); _mm512_storeu_ps(out + 112, _mm512_mul_ps(a13, i1));
         _mm512_storeu_ps(out + 128, _mm512_mul_ps(a20, i2)); _mm512_storeu_ps(out + 144, _mm512_mul_ps(a21, i2));
         _mm512_storeu_ps(out + 160, _mm512_mul_ps(a22, i2)); _mm512_storeu_ps(out + 176, _mm512_mul_ps(a23, i2));
+#undef HK_H16
         return;
     }
 #endif

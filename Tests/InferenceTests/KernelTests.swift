@@ -145,6 +145,35 @@ final class KernelTests: XCTestCase {
         XCTAssertNotEqual(split, y0)
     }
 
+    /// Grouped-query attention over an fp16 cache (the model's shape, 3 query heads per key/value
+    /// head of 64, and a shape that takes the portable loops) equals attention in double precision
+    /// over the same fp16-rounded keys and values; rows are rounded as the scalar conversion rounds.
+    func testAttentionOverHalfPrecisionCacheEqualsReference() {
+        var generator = SplitMix(seed: 11)
+        for (group, headDim, span) in [(3, 64, 37), (2, 24, 9)] {
+            let stride = headDim * 2  // a second key/value head beside this one, as in the cache
+            let q = (0..<(group * headDim)).map { _ in Float(generator.nextDouble() * 2 - 1) }
+            let rows = (0..<(span * stride)).map { _ in Float(generator.nextDouble() * 4 - 2) }
+            var keys = [UInt16](repeating: 0, count: span * stride), values = keys
+            hk_fp32_to_fp16_row(rows, &keys, Int32(rows.count))
+            XCTAssertEqual(keys, rows.map { hk_fp32_to_fp16($0) })
+            for (i, k) in keys.enumerated() { values[i] = hk_fp32_to_fp16(hk_fp16_to_fp32(k) * 0.5 + 0.25) }
+            let scale = 1 / Float(headDim).squareRoot()
+            var scores = [Float](repeating: 0, count: group * span), out = [Float](repeating: 0, count: group * headDim)
+            hk_attention_group(q, Int32(group), keys, values, Int32(span), Int32(headDim), Int32(stride), scale, &scores, &out)
+            for g in 0..<group {
+                let logits = (0..<span).map { j in
+                    (0..<headDim).reduce(0.0) { $0 + Double(q[g * headDim + $1]) * Double(hk_fp16_to_fp32(keys[j * stride + $1])) } * Double(scale)
+                }
+                let top = logits.max()!, weights = logits.map { exp($0 - top) }, total = weights.reduce(0, +)
+                for i in 0..<headDim {
+                    let expected = (0..<span).reduce(0.0) { $0 + weights[$1] * Double(hk_fp16_to_fp32(values[$1 * stride + i])) } / total
+                    XCTAssertEqual(Double(out[g * headDim + i]), expected, accuracy: 1e-5, "group \(group) head \(g) dim \(i)")
+                }
+            }
+        }
+    }
+
     func testHalfPrecisionConversionRoundTrips() {
         for value: Float in [0, -0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, .infinity] {
             XCTAssertEqual(F16.toFloat(F16.fromFloat(value)), value)

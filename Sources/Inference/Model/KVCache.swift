@@ -1,12 +1,15 @@
-/// Keys and values of every past position, per layer, in float32: layout `[layer][position][kvDim]`.
-/// Memory is reserved for `capacity` positions up front but the OS backs pages only as they are
-/// written, so a short command costs only what it uses.
+import InferenceKernels
+
+/// Keys and values of every past position, per layer, in fp16 (llama.cpp's default cache type; half
+/// the memory of float32): layout `[layer][position][kvDim]`. Memory is reserved for `capacity`
+/// positions up front but the OS backs pages only as they are written, so a short command costs
+/// only what it uses.
 public final class KVCache: @unchecked Sendable {
     public let layers: Int
     public let kvDim: Int
     public let capacity: Int
-    let keys: UnsafeMutablePointer<Float>
-    let values: UnsafeMutablePointer<Float>
+    let keys: UnsafeMutablePointer<UInt16>
+    let values: UnsafeMutablePointer<UInt16>
 
     public init(layers: Int, kvDim: Int, capacity: Int) {
         self.layers = layers
@@ -21,12 +24,18 @@ public final class KVCache: @unchecked Sendable {
         values.deallocate()
     }
 
-    @inline(__always) func key(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
+    @inline(__always) func key(layer: Int, position: Int) -> UnsafeMutablePointer<UInt16> {
         keys + (layer * capacity + position) * kvDim
     }
 
-    @inline(__always) func value(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
+    @inline(__always) func value(layer: Int, position: Int) -> UnsafeMutablePointer<UInt16> {
         values + (layer * capacity + position) * kvDim
+    }
+
+    /// Stores one position's key and value rows (`kvDim` floats each), rounded to fp16.
+    @inline(__always) func store(layer: Int, position: Int, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>) {
+        hk_fp32_to_fp16_row(k, key(layer: layer, position: position), Int32(kvDim))
+        hk_fp32_to_fp16_row(v, value(layer: layer, position: position), Int32(kvDim))
     }
 
     /// A copy of positions `0..<count` of every layer, to restore later with `restore(_:)`.
@@ -37,7 +46,7 @@ public final class KVCache: @unchecked Sendable {
     public func snapshot(positions range: Range<Int>) -> KVSnapshot {
         precondition(range.lowerBound >= 0 && range.upperBound <= capacity, "snapshot of positions \(range) in a cache of \(capacity)")
         let count = range.count
-        var keyCopy = [Float](repeating: 0, count: layers * count * kvDim)
+        var keyCopy = [UInt16](repeating: 0, count: layers * count * kvDim)
         var valueCopy = keyCopy
         keyCopy.withUnsafeMutableBufferPointer { k in
             valueCopy.withUnsafeMutableBufferPointer { v in
@@ -71,8 +80,8 @@ public final class KVCache: @unchecked Sendable {
 /// Keys and values of a cache's first `count` positions (a computed prompt prefix).
 public struct KVSnapshot: Sendable {
     public let count: Int
-    let keys: [Float]
-    let values: [Float]
+    let keys: [UInt16]
+    let values: [UInt16]
     /// Memory held, in bytes.
-    public var byteCount: Int { (keys.count + values.count) * MemoryLayout<Float>.size }
+    public var byteCount: Int { (keys.count + values.count) * MemoryLayout<UInt16>.size }
 }

@@ -170,8 +170,7 @@ public final class LlamaSession: @unchecked Sendable {
                 let pos = position + t
                 rope.apply(q + t * d, heads: c.heads, headDim: c.headDim, position: pos)
                 rope.apply(k + t * kvDim, heads: c.kvHeads, headDim: c.headDim, position: pos)
-                cache.key(layer: l, position: pos).update(from: k + t * kvDim, count: kvDim)
-                cache.value(layer: l, position: pos).update(from: v + t * kvDim, count: kvDim)
+                cache.store(layer: l, position: pos, key: k + t * kvDim, value: v + t * kvDim)
             }
             attention(layer: l, tokens: n)
             actD.quantize(att, tokens: n)

@@ -95,16 +95,20 @@ void hk_lora_down(const uint16_t *a, int in, int rank, float scale, const float 
 void hk_lora_up_rows(const uint16_t *bt, int out, int rank, const float *h, int ntok, int r0, int r1,
                      float *y, int y_stride);
 
+/// Rounds `n` floats to fp16 (nearest even), as the key/value cache stores them.
+void hk_fp32_to_fp16_row(const float *x, uint16_t *y, int n);
+
 /// Attention of one query head over `span` cached positions: scores = K q * scale, softmax,
-/// out = sum_j scores[j] V[j]. `keys` and `values` point at this head's slice of position 0;
-/// successive positions are `stride` floats apart. `scores` is scratch of `span` floats.
-void hk_attention_head(const float *q, const float *keys, const float *values, int span, int head_dim,
+/// out = sum_j scores[j] V[j]. `keys` and `values` (fp16, as llama.cpp's default cache type)
+/// point at this head's slice of position 0; successive positions are `stride` halves apart.
+/// `scores` is scratch of `span` floats.
+void hk_attention_head(const float *q, const uint16_t *keys, const uint16_t *values, int span, int head_dim,
                        int stride, float scale, float *scores, float *out);
 
 /// Grouped-query attention: `group` query heads (consecutive, `head_dim` floats each, at `q`)
-/// that share one key/value head, over `span` positions; each K and V row is read once for the
-/// whole group. `scores` is scratch of group * span floats; `out` gets group * head_dim floats.
-void hk_attention_group(const float *q, int group, const float *keys, const float *values, int span, int head_dim,
+/// that share one key/value head, over `span` positions; each K and V row (fp16) is read once for
+/// the whole group. `scores` is scratch of group * span floats; `out` gets group * head_dim floats.
+void hk_attention_group(const float *q, int group, const uint16_t *keys, const uint16_t *values, int span, int head_dim,
                         int stride, float scale, float *scores, float *out);
 
 /// One step of a short spin-wait. On x86 this is only a compiler barrier, not PAUSE: under
