@@ -66,9 +66,10 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         // Resampling and voice activity detection run per sample on the capture thread; like the
         // engine they are optimised in debug builds too, so tests run the daemon's code paths.
+        .target(name: "ALSADiagnostics", dependencies: ["CALSA"]),
         .target(
             name: "Audio",
-            dependencies: ["CALSA"],
+            dependencies: ["CALSA", "ALSADiagnostics"],
             swiftSettings: hotSwiftSettings
         ),
         .target(

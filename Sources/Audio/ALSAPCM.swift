@@ -1,3 +1,4 @@
+import ALSADiagnostics
 import CALSA
 import Foundation
 
@@ -59,6 +60,8 @@ final class ALSAPCM: CapturePCM {
         let configuration = try configurationFile.map(ALSAPCM.loadConfiguration)
         var pcm: OpaquePointer?
         let mode = allowALSAConversion ? 0 : SND_PCM_NO_AUTO_RESAMPLE | SND_PCM_NO_AUTO_CHANNELS
+        hark_alsa_collect_messages()
+        hark_alsa_clear_messages()
         let rc: Int32
         if let configuration {
             rc = snd_pcm_open_lconf(&pcm, device, SND_PCM_STREAM_CAPTURE, mode, configuration)
@@ -67,7 +70,8 @@ final class ALSAPCM: CapturePCM {
         }
         guard rc >= 0, let pcm else {
             if let configuration { snd_config_delete(configuration) }
-            throw AudioError.deviceOpenFailed(device: device, code: rc, reason: ALSAPCM.describe(rc))
+            let said = String(cString: hark_alsa_messages_text())
+            throw AudioError.deviceOpenFailed(device: device, code: rc, reason: ALSAPCM.describe(rc) + (said.isEmpty ? "" : " (alsa-lib: \(said))"))
         }
         do {
             format = try ALSAPCM.configure(

@@ -70,6 +70,8 @@ final class ALSACaptureTests: XCTestCase {
             XCTAssertEqual(device, "no_such_pcm")
             XCTAssertEqual(code, -ENOENT)
             XCTAssertTrue("\(error)".hasPrefix("cannot open ALSA capture device 'no_such_pcm': "), "\(error)")
+            // alsa-lib's own diagnostic comes with the error instead of going to stderr.
+            XCTAssertTrue("\(error)".contains("(alsa-lib: Unknown PCM no_such_pcm)"), "\(error)")
         }
         let missing = directory.appendingPathComponent("missing.conf").path
         XCTAssertThrowsError(try ALSACapture(configuration: ALSACaptureConfiguration(device: "x", configurationFile: missing)).start()) { error in
