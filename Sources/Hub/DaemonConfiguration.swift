@@ -248,6 +248,9 @@ public struct SpeechSettings: Sendable, Equatable {
     /// Start parsing a complete command when the speaker pauses after it, before the utterance
     /// ends (the parse is wasted when the speaker goes on).
     public var speculativeParse: Bool
+    /// Words the model's dictionary lacks (names, brands), or says differently: word → one or more
+    /// pronunciations in the model's phones (`sonos: S OW N OW S`). They replace the dictionary's own.
+    public var pronunciations: [String: [String]] = [:]
 
     public init(mode: Mode = .auto, model: String = "/usr/share/pocketsphinx/model/en-us", wakePhrase: String = "hey hark house",
                 wakeThreshold: Double = 1e-20, phoneLoopProbability: Double = 1e-10, pushToTalk: Bool = false,
@@ -462,7 +465,7 @@ extension DaemonConfiguration {
     }
 
     static let speechKeys = ["enabled", "model", "wake_phrase", "wake_threshold", "phone_loop_probability", "push_to_talk", "listen_timeout_s",
-                             "speculative_parse"]
+                             "speculative_parse", "pronunciations"]
 
     private static func readSpeech(_ node: Node, _ reader: inout ConfigReader) -> SpeechSettings {
         var settings = SpeechSettings()
@@ -493,10 +496,47 @@ extension DaemonConfiguration {
             case "phone_loop_probability": if let v = probability(value, path, &reader) { settings.phoneLoopProbability = v }
             case "push_to_talk": if let b = reader.bool(value, path) { settings.pushToTalk = b }
             case "speculative_parse": if let b = reader.bool(value, path) { settings.speculativeParse = b }
+            case "pronunciations": settings.pronunciations = readPronunciations(value, path, &reader)
             default: if let v = reader.number(value, path, in: 1...60) { settings.listenTimeoutSeconds = v }
             }
         }
         return settings
+    }
+
+    /// `word: PHONES` or `word: [PHONES, PHONES]`: lowercase words, phones as uppercase letters
+    /// (the CMU set of Debian's model: `AA`, `HH`, …; no stress digits). Whether the model has each
+    /// phone is checked when speech starts.
+    private static func readPronunciations(_ node: Node, _ path: String, _ reader: inout ConfigReader) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        guard let mapping = reader.mapping(node, path) else { return out }
+        for (wordNode, value) in mapping {
+            guard let word = wordNode.scalar?.string, !word.isEmpty,
+                  word.allSatisfy({ ($0.isLetter && $0.isLowercase) || $0 == "'" }) else {
+                reader.error(wordNode, path, "'\(wordNode.scalar?.string ?? reader.kind(wordNode))' is not a lowercase word")
+                continue
+            }
+            let entryPath = "\(path).\(word)"
+            var texts: [(String, Node)] = []
+            if let items = value.sequence {
+                for item in items { if let t = reader.string(item, entryPath) { texts.append((t, item)) } }
+            } else if let t = reader.string(value, entryPath) {
+                texts.append((t, value))
+            }
+            var pronunciations: [String] = []
+            for (text, at) in texts {
+                let phones = text.split(whereSeparator: \.isWhitespace)
+                if phones.isEmpty {
+                    reader.error(at, entryPath, "no phones")
+                } else if let bad = phones.first(where: { !$0.allSatisfy { $0.isASCII && $0.isUppercase } }) {
+                    let hint = bad.last?.isNumber == true ? " (Debian's en-us dictionary has no stress digits: write \(bad.filter(\.isLetter)))" : ""
+                    reader.error(at, entryPath, "'\(bad)' is not a phone: phones are uppercase letters such as AA, HH, NG\(hint)")
+                } else {
+                    pronunciations.append(phones.joined(separator: " "))
+                }
+            }
+            if !pronunciations.isEmpty { out[word] = pronunciations }
+        }
+        return out
     }
 
     /// A number strictly between 0 and 1 (PocketSphinx thresholds such as `1e-20`).

@@ -92,7 +92,7 @@ public final class SpeechService: Service, Sendable {
         let dictionary: PronunciationDictionary
         do {
             model = try SpeechModel(directory: URL(fileURLWithPath: settings.model))
-            dictionary = try PronunciationDictionary(contentsOf: model.dictionary)
+            dictionary = try PronunciationDictionary.load(model: model, added: settings.pronunciations)
         } catch {
             logger.error("speech off: the PocketSphinx model cannot be used", ["model": settings.model, "error": "\(error)"])
             throw error

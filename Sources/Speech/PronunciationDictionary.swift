@@ -77,6 +77,67 @@ public struct PronunciationDictionary: Sendable {
         count = distinct
     }
 
+    /// Words of Hark's own catalog that Debian's dictionary lacks, in its phone set.
+    public static let catalogWords: [String: [String]] = ["unpause": ["AH N P AO Z"]]
+
+    /// The model's dictionary with Hark's catalog words and `added` (a user's `word → pronunciations`,
+    /// which replace the dictionary's own for those words). Added phones must be phones the model's
+    /// dictionary uses.
+    public static func load(model: SpeechModel, added: [String: [String]] = [:]) throws(SpeechError) -> PronunciationDictionary {
+        let base = try PronunciationDictionary(contentsOf: model.dictionary)
+        if !added.isEmpty {
+            let known = base.phones
+            for (word, pronunciations) in added.sorted(by: { $0.key < $1.key }) {
+                for p in pronunciations {
+                    if let phone = p.split(separator: " ").first(where: { !known.contains(String($0)) }) {
+                        throw .unknownPhone(word: word, phone: String(phone), known: known.sorted())
+                    }
+                }
+            }
+        }
+        return base.adding(catalogWords.filter { !base.contains($0.key) }.merging(added) { $1 })
+    }
+
+    /// This dictionary with `entries` added; an added word's pronunciations replace its own.
+    public func adding(_ entries: [String: [String]]) -> PronunciationDictionary {
+        guard !entries.isEmpty else { return self }
+        let replaced = Set(entries.keys.map { $0.lowercased() })
+        var text = self.text
+        var lines = text.withUnsafeBufferPointer { t in
+            self.lines.filter { !replaced.contains(String(decoding: Self.baseWord(t, Int($0)), as: UTF8.self)) }
+        }
+        for (word, pronunciations) in entries.sorted(by: { $0.key < $1.key }) {
+            for p in pronunciations {
+                if text.last.map({ $0 != 0x0A }) ?? false { text.append(0x0A) }
+                lines.append(UInt32(text.count))
+                text += Array("\(word.lowercased()) \(p)\n".utf8)
+            }
+        }
+        return PronunciationDictionary(text: text, lines: lines)
+    }
+
+    /// The phones the entries use.
+    public var phones: Set<String> {
+        var out = Set<String>()
+        for i in lines.indices {
+            guard let first = pronunciations(at: i) else { continue }
+            for phone in first.split(separator: " ") where !out.contains(String(phone)) { out.insert(String(phone)) }
+        }
+        return out
+    }
+
+    private func pronunciations(at index: Int) -> String? {
+        text.withUnsafeBufferPointer { t in
+            var phones = Int(lines[index])
+            while phones < t.count, t[phones] != 0x20, t[phones] != 0x09 { phones += 1 }
+            while phones < t.count, t[phones] == 0x20 || t[phones] == 0x09 { phones += 1 }
+            var end = phones
+            while end < t.count, t[end] != 0x0A { end += 1 }
+            if end > phones, t[end - 1] == 0x0D { end -= 1 }
+            return end > phones ? String(decoding: UnsafeBufferPointer(rebasing: t[phones..<end]), as: UTF8.self) : nil
+        }
+    }
+
     /// Number of distinct words.
     public let count: Int
 
@@ -84,17 +145,7 @@ public struct PronunciationDictionary: Sendable {
 
     /// The pronunciations of `word` (phone strings such as `HH AA R K`), empty when unknown.
     public func pronunciations(of word: String) -> [String] {
-        lineRange(of: word).map { index in
-            text.withUnsafeBufferPointer { t in
-                var phones = Int(lines[index])
-                while phones < t.count, t[phones] != 0x20, t[phones] != 0x09 { phones += 1 }
-                while phones < t.count, t[phones] == 0x20 || t[phones] == 0x09 { phones += 1 }
-                var end = phones
-                while end < t.count, t[end] != 0x0A { end += 1 }
-                if end > phones, t[end - 1] == 0x0D { end -= 1 }
-                return String(decoding: UnsafeBufferPointer(rebasing: t[phones..<end]), as: UTF8.self)
-            }
-        }
+        lineRange(of: word).map { pronunciations(at: $0) ?? "" }
     }
 
     /// Dictionary text (Sphinx format) holding just `words` with all their pronunciations, sorted.

@@ -14,6 +14,9 @@ public enum SpeechError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyphraseRejected(phrase: String, reason: String)
     /// A call into the decoder failed during recognition.
     case decodingFailed(String)
+    /// An added pronunciation (`speech.pronunciations` in the config) uses a phone the model's
+    /// dictionary never uses.
+    case unknownPhone(word: String, phone: String, known: [String])
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum SpeechError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .grammarRejected(reason, log): return "speech grammar rejected: \(reason)" + Self.details(log)
         case let .keyphraseRejected(phrase, reason): return "wake phrase '\(phrase)' rejected: \(reason)"
         case let .decodingFailed(what): return "speech decoding failed: \(what)"
+        case let .unknownPhone(word, phone, known):
+            return "speech.pronunciations.\(word): the model has no phone '\(phone)' (its phones: \(known.joined(separator: " ")))"
         }
     }
 

@@ -45,7 +45,7 @@ struct SpeechBenchmark {
         let parser = try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: parserOptions)
         try parser.prepare()
         let model = try SpeechModel(directory: URL(fileURLWithPath: daemon.speech.model))
-        let dictionary = try PronunciationDictionary(contentsOf: model.dictionary)
+        let dictionary = try PronunciationDictionary.load(model: model, added: daemon.speech.pronunciations)
         var audio = daemon.audio
         if let completeSilenceMs { audio.completeSilenceMs = completeSilenceMs }
         var configuration = SpeechService.pipelineConfiguration(audio: audio, speech: daemon.speech, wake: false)

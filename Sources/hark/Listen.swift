@@ -57,7 +57,7 @@ struct Listen: ParsableCommand {
         try parser.prepare(site: site)
 
         let speechModel = try SpeechModel(directory: URL(fileURLWithPath: daemon.speech.model))
-        let dictionary = try PronunciationDictionary(contentsOf: speechModel.dictionary)
+        let dictionary = try PronunciationDictionary.load(model: speechModel, added: daemon.speech.pronunciations)
         let pipeline = try ListeningPipeline(
             model: speechModel, dictionary: dictionary, catalog: home.catalog, registry: home.registry,
             configuration: SpeechService.pipelineConfiguration(audio: daemon.audio, speech: daemon.speech, wake: !noWake))

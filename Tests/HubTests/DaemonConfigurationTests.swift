@@ -24,8 +24,10 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.mqtt.inputQueueLimit, 256)
         XCTAssertTrue(configuration.mqtt.connection.cleanSession)
         XCTAssertEqual(configuration.audio, AudioSettings(device: "default"))
-        XCTAssertEqual(configuration.speech, SpeechSettings(mode: .auto, model: "/usr/share/pocketsphinx/model/en-us", wakePhrase: "hey hark house",
-                                                            wakeThreshold: 1e-20, phoneLoopProbability: 1e-10, pushToTalk: false))
+        var speech = SpeechSettings(mode: .auto, model: "/usr/share/pocketsphinx/model/en-us", wakePhrase: "hey hark house",
+                                    wakeThreshold: 1e-20, phoneLoopProbability: 1e-10, pushToTalk: false)
+        speech.pronunciations = ["sonos": ["S OW N OW S"]]
+        XCTAssertEqual(configuration.speech, speech)
     }
 
     func testAudioAndSpeechSettingsAreRead() throws {
@@ -101,7 +103,34 @@ final class DaemonConfigurationTests: XCTestCase {
                 "hark.yaml:9:19: speech.wake_threshold: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
                 "hark.yaml:10:27: speech.phone_loop_probability: must be between 0 and 1, exclusive (typical: 1e-10 to 1e-40)",
                 "hark.yaml:11:17: speech.push_to_talk: expected true or false, found '1x'",
-                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s, speculative_parse)",
+                "hark.yaml:12:3: speech.wakephrase: unknown key 'wakephrase' (did you mean 'wake_phrase'?) (expected one of: enabled, model, wake_phrase, wake_threshold, phone_loop_probability, push_to_talk, listen_timeout_s, speculative_parse, pronunciations)",
+            ])
+        }
+    }
+
+    func testAddedPronunciationsAreReadAndCheckedWithTheirLine() throws {
+        let good = try DaemonConfiguration.parse(yaml: """
+        speech:
+          pronunciations:
+            sonos: S OW N OW S
+            hue: [HH Y UW, Y UW]
+        """, file: "a.yaml")
+        XCTAssertEqual(good.speech.pronunciations, ["sonos": ["S OW N OW S"], "hue": ["HH Y UW", "Y UW"]])
+        let yaml = """
+        speech:
+          pronunciations:
+            Sonos: S OW N OW S
+            hue: HH Y UW1
+            nest: ""
+            tado: [T AA D OW, t aa]
+        """
+        XCTAssertThrowsError(try DaemonConfiguration.parse(yaml: yaml, file: "hark.yaml")) { error in
+            let lines = (error as? Diagnostics)?.items.map(\.description) ?? ["\(error)"]
+            XCTAssertEqual(lines, [
+                "hark.yaml:3:5: speech.pronunciations: 'Sonos' is not a lowercase word",
+                "hark.yaml:4:10: speech.pronunciations.hue: 'UW1' is not a phone: phones are uppercase letters such as AA, HH, NG (Debian's en-us dictionary has no stress digits: write UW)",
+                "hark.yaml:5:11: speech.pronunciations.nest: must not be empty",
+                "hark.yaml:6:23: speech.pronunciations.tado: 't' is not a phone: phones are uppercase letters such as AA, HH, NG",
             ])
         }
     }

@@ -45,6 +45,28 @@ final class SpeechGrammarTests: XCTestCase {
         XCTAssertTrue(exampleGrammar.accepts("resume the music"))
     }
 
+    /// Words the dictionary lacks can be added (`speech.pronunciations`); Hark's own catalog words
+    /// come with the dictionary; a phone the model does not have is refused by name.
+    func testAddedPronunciationsMakeWordsSayable() throws {
+        let dictionary = try PronunciationDictionary.load(model: speechModel, added: ["sonos": ["S OW N OW S"], "hark": ["HH AA R K", "HH AH R K"]])
+        XCTAssertEqual(dictionary.pronunciations(of: "sonos"), ["S OW N OW S"])
+        XCTAssertEqual(dictionary.pronunciations(of: "unpause"), ["AH N P AO Z"])
+        XCTAssertEqual(dictionary.pronunciations(of: "hark"), ["HH AA R K", "HH AH R K"], "added pronunciations replace the dictionary's")
+        XCTAssertEqual(dictionary.pronunciations(of: "lamp"), cmuDictionary.pronunciations(of: "lamp"))
+        XCTAssertEqual(dictionary.count, cmuDictionary.count + 2)
+        let grammar = SpeechGrammar(catalog: exampleHome.catalog, registry: exampleHome.registry, dictionary: dictionary)
+        XCTAssertEqual(grammar.warnings.map(\.description).filter { $0.contains("sonos") || $0.contains("unpause") }, [])
+        XCTAssertTrue(grammar.accepts("turn on the sonos"))
+        XCTAssertTrue(grammar.accepts("unpause the music"))
+        _ = try SpeechRecognizer(model: speechModel, grammar: grammar, dictionary: dictionary)
+        XCTAssertThrowsError(try PronunciationDictionary.load(model: speechModel, added: ["tado": ["T AA D OW Q"]])) { error in
+            guard case let .unknownPhone(word, phone, known) = error as? SpeechError else { return XCTFail("\(error)") }
+            XCTAssertEqual(word, "tado")
+            XCTAssertEqual(phone, "Q")
+            XCTAssertTrue(known.contains("AA") && known.contains("ZH") && known.count < 50, "\(known)")
+        }
+    }
+
     /// Every sentence the template expander produces (in spoken form) is in the grammar, unless it
     /// holds a word the dictionary lacks; and things outside the command language are not.
     /// A home without covers, locks or scenes leaves those intents out quietly: a warning there
