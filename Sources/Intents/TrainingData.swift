@@ -130,7 +130,7 @@ public struct TrainingDataGenerator: Sendable {
         // Short site-area commands ("lights off", "set temp to 19") now and then: the catalog's
         // `<target>` reaches them rarely, and "not a command" look-alikes ("garage lights off" in a
         // home without a garage) outnumbered them, so the model learnt to refuse them.
-        let useSite = siteOnly[intent] != nil && Double.random(in: 0..<1, using: &rng) < 0.22
+        let useSite = siteOnly[intent] != nil && Double.random(in: 0..<1, using: &rng) < 0.16
         let useExtra = !useSite && extraOnly[intent] != nil && Double.random(in: 0..<1, using: &rng) < 0.5
         guard let single = useSite ? siteOnly[intent] : useExtra ? extraOnly[intent] : catalogOnly[intent] else { return nil }
         let expander = TemplateExpander(catalog: single, registry: registry, site: site)
@@ -400,7 +400,7 @@ public struct TrainingDataGenerator: Sendable {
 
     private func noneCommand<G: RandomNumberGenerator>(registry: Registry, site: String, using rng: inout G) -> (String, String)? {
         let r = Double.random(in: 0..<1, using: &rng)
-        if r < 0.25 {
+        if r < 0.30 {
             if Double.random(in: 0..<1, using: &rng) < 0.25, let none = catalog.intent(named: Catalog.noneIntent) {
                 let expander = TemplateExpander(catalog: Catalog(intents: [none], domainPhrases: catalog.domainPhrases), registry: registry, site: site)
                 if let e = expander.sample(none, using: &rng) { return (e.text, "chitchat") }
@@ -413,17 +413,17 @@ public struct TrainingDataGenerator: Sendable {
             }
             return nil
         }
-        if r < 0.41 { return absentTarget(registry: registry, using: &rng).map { ($0, "absent") } }
-        if r < 0.52 {
+        if r < 0.46 { return absentTarget(registry: registry, using: &rng).map { ($0, "absent") } }
+        if r < 0.58 {
             let names = registry.scenes.flatMap(\.phrases)
             let s = TrainingPools.unsupported.randomElement(using: &rng)!
             return names.contains(where: { (" " + s + " ").contains(" " + $0 + " ") }) ? nil : (s, "unsupported")
         }
         // Out-of-range values are also refused after decoding (the grammar cannot say them), so few.
-        if r < 0.57 { return outOfRange(registry: registry, using: &rng).map { ($0, "range") } }
-        if r < 0.67 { return injection(registry: registry, using: &rng).map { ($0, "injection") } }
-        if r < 0.73 { return fragment(registry: registry, using: &rng).map { ($0, "fragment") } }
-        if r < 0.78 { return absentScene(registry: registry, using: &rng).map { ($0, "absent") } }
+        if r < 0.63 { return outOfRange(registry: registry, using: &rng).map { ($0, "range") } }
+        if r < 0.73 { return injection(registry: registry, using: &rng).map { ($0, "injection") } }
+        if r < 0.80 { return fragment(registry: registry, using: &rng).map { ($0, "fragment") } }
+        if r < 0.85 { return absentScene(registry: registry, using: &rng).map { ($0, "absent") } }
         return capabilityMismatch(registry: registry, using: &rng).map { ($0, "mismatch") }
     }
 
@@ -537,8 +537,7 @@ public struct TrainingDataGenerator: Sendable {
             frames += ["set the \(n) to red", "make the \(n) blue", "turn the \(n) green", "\(n) violet please", "change the \(n) to pink"]
         }
         if !d.has(.brightness) {
-            frames += ["dim the \(n) to 30 percent", "make the \(n) brighter", "dim the \(n) down a bit", "turn the brightness of the \(n) down", "\(n) to 50 percent brightness",
-                       "dim the \(n)", "brighten the \(n)", "\(n) dimmer please", "can you dim the \(n)"]
+            frames += ["dim the \(n) to 30 percent", "make the \(n) brighter", "dim the \(n) down a bit", "turn the brightness of the \(n) down", "\(n) to 50 percent brightness"]
         }
         if !d.has(.colorTemp) && d.domain == .light { frames += ["make the \(n) warm white", "set the \(n) to 3000 kelvin", "\(n) daylight"] }
         if !d.has(.lock) && d.domain != .lock { frames += ["lock the \(n)", "unlock the \(n)"] }
