@@ -103,8 +103,6 @@ public final class ListeningPipeline {
     private var endpointer: Endpointer
     /// Samples fed to the spotter, to map its positions onto stream indices.
     private var spotterPosition = 0
-    /// Gives exact digital silence a microphone's noise floor before anything hears it.
-    private var noiseFloor = NoiseFloor()
     /// While listening for a command: the latest sample index at which it may begin.
     private var listeningUntil: Int64?
     private var listeningSession: String?
@@ -184,7 +182,6 @@ public final class ListeningPipeline {
 
     /// Feeds the next frame of the stream; returns what it completed, in order.
     public func process(_ frame: AudioFrame) throws(SpeechError) -> [Event] {
-        let frame = AudioFrame(startIndex: frame.startIndex, samples: noiseFloor.fill(frame.samples))
         var out: [Event] = []
         if let spotter {
             let before = spotterPosition
