@@ -411,7 +411,6 @@ public final class MQTTClient: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Runs libmosquitto's loop until the connection ends; returns its last code and errno.
     /// `host`, except "localhost" where the resolver does not know it (a minimal container or
     /// chroot without an /etc/hosts entry: a fresh debootstrap'd Debian 12 has none), which
     /// becomes 127.0.0.1.
@@ -425,6 +424,7 @@ public final class MQTTClient: Sendable {
         return rc == 0 ? host : "127.0.0.1"
     }
 
+    /// Runs libmosquitto's loop until the connection ends; returns its last code and errno.
     private func runConnection() -> (Int32, Int32) {
         var disconnectSent = false
         while true {

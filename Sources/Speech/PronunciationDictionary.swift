@@ -106,9 +106,9 @@ public struct PronunciationDictionary: Sendable {
         var lines = text.withUnsafeBufferPointer { t in
             self.lines.filter { !replaced.contains(String(decoding: Self.baseWord(t, Int($0)), as: UTF8.self)) }
         }
+        if let last = text.last, last != 0x0A { text.append(0x0A) }
         for (word, pronunciations) in entries.sorted(by: { $0.key < $1.key }) {
             for p in pronunciations {
-                if text.last.map({ $0 != 0x0A }) ?? false { text.append(0x0A) }
                 lines.append(UInt32(text.count))
                 text += Array("\(word.lowercased()) \(p)\n".utf8)
             }
@@ -120,8 +120,8 @@ public struct PronunciationDictionary: Sendable {
     public var phones: Set<String> {
         var out = Set<String>()
         for i in lines.indices {
-            guard let first = pronunciations(at: i) else { continue }
-            for phone in first.split(separator: " ") where !out.contains(String(phone)) { out.insert(String(phone)) }
+            guard let p = pronunciations(at: i) else { continue }
+            for phone in p.split(separator: " ") { out.insert(String(phone)) }
         }
         return out
     }
