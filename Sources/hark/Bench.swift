@@ -43,6 +43,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Commands for --speech (each in three voices).")
     var speechCommands = 30
 
+    @Option(name: .long, help: "With --speech: the seed that samples the commands (the speech tests use 2024).")
+    var speechSeed: UInt64 = 2024
+
     @Flag(name: .long, help: "With --speech: decode each utterance whole after the endpoint instead of streaming it (no early end).")
     var speechWholeUtterance = false
 
@@ -67,7 +70,7 @@ struct Bench: ParsableCommand {
         if speech, config == nil { throw ValidationError("--speech needs --config (the home whose commands are spoken)") }
         if let config {
             if mqtt { return try benchMQTT(config: config) }
-            if speech { return try SpeechBenchmark(options: options, config: config, count: speechCommands, json: json,
+            if speech { return try SpeechBenchmark(options: options, config: config, count: speechCommands, seed: speechSeed, json: json,
                                                      streaming: !speechWholeUtterance, completeSilenceMs: completeSilenceMs,
                                                      speculate: !noSpeculativeParse ? nil : false).run() }
             return try benchParse(config: config)

@@ -19,6 +19,8 @@ struct SpeechBenchmark {
     var options: ModelOptions
     var config: String
     var count: Int
+    /// Samples the commands (`SpokenCommands.sample`).
+    var seed: UInt64
     var json: Bool
     /// Feed the recogniser during speech (the daemon's way) rather than decode each utterance whole.
     var streaming = true
@@ -52,7 +54,7 @@ struct SpeechBenchmark {
         configuration.streaming = streaming
         let pipeline = try ListeningPipeline(model: model, dictionary: dictionary, catalog: home.catalog, registry: home.registry,
                                              configuration: configuration)
-        let commands = SpokenCommands.sample(catalog: home.catalog, registry: home.registry, dictionary: dictionary, count: count)
+        let commands = SpokenCommands.sample(catalog: home.catalog, registry: home.registry, dictionary: dictionary, count: count, seed: seed)
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("hark-bench-speech")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
 
