@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "InferenceKernels", cSettings: kernelFlags),
         .target(
             name: "Inference",
-            dependencies: ["InferenceKernels"],
+            dependencies: ["InferenceKernels", "CMalloc"],
             swiftSettings: hotSwiftSettings
         ),
         .target(
@@ -48,6 +48,7 @@ let package = Package(
             resources: [.copy("Catalog")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .target(
             name: "MQTT",
@@ -87,7 +88,7 @@ let package = Package(
         .target(
             name: "Listening",
             dependencies: [
-                "Audio", "Speech", "Hub", "Intents",
+                "Audio", "Speech", "Hub", "Inference", "Intents",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

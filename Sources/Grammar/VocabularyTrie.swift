@@ -5,37 +5,85 @@ import Inference
 /// soon as the automaton dies, and most tokens die on their first byte.
 /// Control tokens (`<|im_start|>` and the like) are left out; the decoder adds the end token.
 public struct VocabularyTrie: Sendable {
-    struct Node {
-        var children: [(byte: UInt8, node: Int32)] = []
-        var token: Int32 = -1
-    }
-    var nodes: [Node] = [Node()]
+    /// Node `n`'s children are edges `childStart[n] ..< childStart[n + 1]`, sorted by byte: the
+    /// byte read (`edgeByte`) and the node it leads to (`edgeNode`). Flat arrays (13 bytes a node)
+    /// rather than an array of children per node: SmolLM2's vocabulary makes about 180 000 nodes,
+    /// which as per-node Swift arrays took 13 MB of the daemon's resident memory.
+    private let childStart: [Int32]
+    private let edgeByte: [UInt8]
+    private let edgeNode: [Int32]
+    /// The token a node spells (the lowest id where two spell the same bytes), or -1.
+    private let token: [Int32]
     public let vocabularySize: Int
+
+    /// The number of nodes (the root included).
+    public var nodeCount: Int { token.count }
 
     public init(tokenizer: BPETokenizer) {
         vocabularySize = tokenizer.vocabularySize
-        var build: [[UInt8: Int32]] = [[:]]
-        var tokens: [Int32] = [-1]
+        // All tokens' bytes in one buffer, then their ids sorted by bytes (ties by id), so that
+        // the trie is built in one pass: each token shares its prefix with the one before.
+        var bytes: [UInt8] = []
+        var spans: [(id: Int32, start: Int32, count: Int32)] = []
         for id in 0..<Int32(tokenizer.vocabularySize) where !tokenizer.isControl(id) {
-            let bytes = tokenizer.tokenBytes(id)
-            guard !bytes.isEmpty else { continue }
-            var node: Int32 = 0
-            for byte in bytes {
-                if let next = build[Int(node)][byte] {
-                    node = next
-                } else {
-                    let next = Int32(build.count)
-                    build.append([:])
-                    tokens.append(-1)
-                    build[Int(node)][byte] = next
-                    node = next
-                }
+            let b = tokenizer.tokenBytes(id)
+            guard !b.isEmpty else { continue }
+            spans.append((id, Int32(bytes.count), Int32(b.count)))
+            bytes += b
+        }
+        bytes.withUnsafeBufferPointer { all in
+            func slice(_ s: (id: Int32, start: Int32, count: Int32)) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: all[Int(s.start)..<Int(s.start + s.count)])
             }
-            if tokens[Int(node)] < 0 { tokens[Int(node)] = id }
+            spans.sort { a, b in
+                let (x, y) = (slice(a), slice(b))
+                for i in 0..<min(x.count, y.count) where x[i] != y[i] { return x[i] < y[i] }
+                return x.count != y.count ? x.count < y.count : a.id < b.id
+            }
         }
-        nodes = build.enumerated().map { index, children in
-            Node(children: children.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, token: tokens[index])
+        // Nodes in creation order; a node's children are created in byte order, each after its
+        // parent, and chained as siblings.
+        var nodeByte: [UInt8] = [0]
+        var tokens: [Int32] = [-1]
+        var parent: [Int32] = [-1]
+        var path: [Int32] = [0]  // path[d]: the node after the previous token's first d bytes
+        var previous: (start: Int32, count: Int32)?
+        for span in spans {
+            var shared = 0
+            if let previous {
+                let limit = Int(min(previous.count, span.count))
+                while shared < limit, bytes[Int(previous.start) + shared] == bytes[Int(span.start) + shared] { shared += 1 }
+            }
+            path.removeLast(path.count - 1 - shared)
+            for i in shared..<Int(span.count) {
+                nodeByte.append(bytes[Int(span.start) + i])
+                tokens.append(-1)
+                parent.append(path[path.count - 1])
+                path.append(Int32(tokens.count - 1))
+            }
+            let node = Int(path[path.count - 1])
+            if tokens[node] < 0 { tokens[node] = span.id }
+            previous = (span.start, span.count)
         }
+        // Children grouped by parent: every node but the root is one edge of its parent's, and a
+        // parent's children were created in byte order.
+        let n = tokens.count
+        var start = [Int32](repeating: 0, count: n + 1)
+        for child in 1..<n { start[Int(parent[child]) + 1] += 1 }
+        for i in 0..<n { start[i + 1] += start[i] }
+        var fill = start
+        var edgeByte = [UInt8](repeating: 0, count: max(n - 1, 0))
+        var edgeNode = [Int32](repeating: 0, count: max(n - 1, 0))
+        for child in 1..<n {
+            let p = Int(parent[child])
+            edgeByte[Int(fill[p])] = nodeByte[child]
+            edgeNode[Int(fill[p])] = Int32(child)
+            fill[p] += 1
+        }
+        childStart = start
+        self.edgeByte = edgeByte
+        self.edgeNode = edgeNode
+        token = tokens
     }
 
     /// Tokens whose bytes the automaton can read from `state`, with the state each leads to.
@@ -43,10 +91,10 @@ public struct VocabularyTrie: Sendable {
         var result: [(token: Int32, next: Int32)] = []
         var stack: [(node: Int32, state: Int32)] = [(0, state)]
         while let (node, current) = stack.popLast() {
-            for (byte, child) in nodes[Int(node)].children {
-                guard let next = automaton.step(current, byte) else { continue }
-                let token = nodes[Int(child)].token
-                if token >= 0 { result.append((token, next)) }
+            for edge in Int(childStart[Int(node)])..<Int(childStart[Int(node) + 1]) {
+                guard let next = automaton.step(current, edgeByte[edge]) else { continue }
+                let child = edgeNode[edge]
+                if token[Int(child)] >= 0 { result.append((token[Int(child)], next)) }
                 stack.append((child, next))
             }
         }

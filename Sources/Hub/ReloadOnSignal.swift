@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import ServiceLifecycle
 import UnixSignals
 
@@ -24,6 +25,8 @@ public struct ReloadOnSignal: Service, CustomStringConvertible {
         for await _ in await UnixSignalsSequence(trapping: signal).cancelOnGracefulShutdown() {
             logger.info("signal \(signal): reloading", ["file": configFile.path])
             await hub.reload(configFile: configFile)
+            // The replaced parser's grammar, masks and cache are freed by now: give their pages back.
+            ProcessMemory.returnFreePages()
         }
     }
 }

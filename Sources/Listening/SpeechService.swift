@@ -1,6 +1,7 @@
 import Audio
 import Foundation
 import Hub
+import Inference
 import Intents
 import ServiceLifecycle
 import Speech
@@ -162,6 +163,8 @@ public final class SpeechService: Service, Sendable {
         let pipeline = try ListeningPipeline(model: model, dictionary: dictionary, catalog: hub.catalog, registry: hub.registry,
                                              configuration: pipelineConfiguration)
         for warning in pipeline.grammar.warnings { logger.warning("speech grammar: \(warning)") }
+        // Building the grammar and both decoders frees many temporaries: give their pages back.
+        ProcessMemory.returnFreePages()
         let wakeID = Hermes.wakewordID(settings.wakePhrase)
         if settings.pushToTalk {
             hub.setListenHandler { [self] request in self.requests.withLock { $0.append(request) } }

@@ -3,6 +3,7 @@ import Audio
 import Foundation
 import Grammar
 import Hub
+import Inference
 import Intents
 import Listening
 import Logging
@@ -58,10 +59,12 @@ struct Run: AsyncParsableCommand {
         if language.adapter == nil { options.examples = 8 }
         let parser = try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)
         try parser.prepare()
+        let released = ProcessMemory.returnFreePages()
         let elapsed = ContinuousClock.now - loadStart
         logger.info("parser ready", [
             "intents": "\(home.catalog.intents.count)", "devices": "\(home.registry.devices.count)",
             "adapter": language.adapter?.file.path ?? "none", "ms": "\(Int((elapsed / .milliseconds(1)).rounded()))",
+            "released_mb": "\(released >> 20)",
         ])
 
         let hub = HubService(configuration: daemon, home: home, parser: SerialIntentParser(parser), logger: logger)
