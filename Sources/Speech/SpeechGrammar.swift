@@ -15,8 +15,10 @@ public struct SpeechGrammarWarning: Sendable, Hashable, CustomStringConvertible 
     }
 }
 
-/// The command language as a JSGF grammar for PocketSphinx, generated from the intent catalog's
+/// The command language as a grammar for PocketSphinx, generated from the intent catalog's
 /// templates and the registry's names, so the recogniser hears exactly what the parser understands.
+/// It is written as JSGF (`jsgf`, for reading and for other tools); the recogniser searches its
+/// minimal word graph (`wordGraph`), which PocketSphinx holds in half the memory.
 ///
 /// The grammar follows the template trees: `(a|b)` becomes `( a | b )`, `[x]` becomes `[ x ]`,
 /// `<rule>` a JSGF rule, and each `{slot}` a rule listing the slot's spoken values from the same
@@ -75,6 +77,10 @@ public struct SpeechGrammar: Sendable {
         for name in builder.ruleOrder { text += "<\(name)> = \(builder.rules[name]!.jsgf);\n" }
         jsgf = text
     }
+
+    /// The grammar as its minimal word graph (`WordGraph`), which the recogniser searches; nil
+    /// when the grammar accepts no sentence.
+    var wordGraph: WordGraph? { WordGraph(top: top, rules: rules) }
 
     /// True when the grammar accepts `sentence` (any text; compared in its spoken form).
     public func accepts(_ sentence: String) -> Bool { judge(sentence).accepted }

@@ -56,6 +56,28 @@ final class SphinxDecoder {
         }
     }
 
+    /// Installs a finite-state grammar in SphinxBase's FSG text format as search `name` and makes
+    /// it the active search; its transition probabilities are scaled by the decoder's `-lw`, as
+    /// PocketSphinx does for a JSGF grammar.
+    func useFiniteStateGrammar(_ fsg: String, name: String) throws(SpeechError) {
+        var text = Array(fsg.utf8)
+        let (rc, log) = SphinxLog.capture { () -> Int32 in
+            text.withUnsafeMutableBytes { bytes -> Int32 in
+                guard let stream = fmemopen(bytes.baseAddress, bytes.count, "r") else { return -1 }
+                defer { fclose(stream) }
+                let weight = Float(cmd_ln_float_r(ps_get_config(handle), "-lw"))
+                guard let model = fsg_model_read(stream, ps_get_logmath(handle), weight) else { return -1 }
+                defer { fsg_model_free(model) }  // the search keeps its own reference
+                let r = ps_set_fsg(handle, name, model)
+                return r < 0 ? r : ps_set_search(handle, name)
+            }
+        }
+        if rc < 0 {
+            let problems = SphinxLog.problems(log)
+            throw .grammarRejected(reason: SphinxLog.summary(problems) ?? "PocketSphinx could not build a search from the word graph", log: problems)
+        }
+    }
+
     /// Installs keyphrase spotting for `phrase` as search `name` and makes it active.
     func useKeyphrase(_ phrase: String, name: String) throws(SpeechError) {
         let (rc, log) = SphinxLog.capture { () -> Int32 in

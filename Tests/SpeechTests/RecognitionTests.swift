@@ -71,9 +71,9 @@ final class RecognitionTests: XCTestCase {
         print(String(format: "exact up to homophones (color/colour): %.1f %%", 100 * Double(exactUpToHomophones) / Double(totals.n)))
         print("misrecognised:\n" + report.joined(separator: "\n"))
 
-        // Measured: 81.1 % exact, WER 5.5 % (en-us 1.7 %, en-us+f3 7.5 %, en-gb 7.5 %), RTF 0.11 on
-        // the loaded 2-core machine, with Hark's `-topn 12` (PocketSphinx's default 4: 80.6 %, WER
-        // 6.5 %: 1.7, 7.2, 10.6). Thresholds leave headroom for run-to-run timing only; the
+        // Measured: 81.1 % exact, WER 2.9 % (en-us 2.2 %, en-us+f3 2.4 %, en-gb 4.1 %), RTF 0.04 on
+        // the 2-core machine, searching the word graph with Hark's options (the JSGF search with
+        // PocketSphinx's defaults: 80.6 %, WER 6.5 %: 1.7, 7.2, 10.6, RTF 0.11). Thresholds leave headroom for run-to-run timing only; the
         // transcripts themselves are deterministic.
         XCTAssertGreaterThanOrEqual(exactRate, 0.75, "exact-sentence rate")
         XCTAssertLessThanOrEqual(wer, 0.08, "word error rate")
