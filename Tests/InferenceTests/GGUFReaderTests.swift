@@ -34,8 +34,12 @@ final class GGUFReaderTests: XCTestCase {
         let arrays = try XCTUnwrap(reference["arrays"] as? [[String: Any]])
         for entry in arrays {
             let key = try XCTUnwrap(entry["key"] as? String)
-            let values = try XCTUnwrap(file.metadata[key]?.array, key)
+            let values = try file.array(key)
             XCTAssertEqual(values.count, entry["count"] as? Int, key)
+            XCTAssertEqual(file.arrayCount(key), values.count, key)
+            XCTAssertTrue(file.hasMetadata(key), key)
+            // Long arrays stay in the mapping until asked for.
+            XCTAssertEqual(file.metadata[key] == nil, values.count > GGUFFile.largeArrayThreshold, key)
             let first = try XCTUnwrap(entry["first"] as? [Any])
             for (value, expected) in zip(values, first) { assertEqual(value, expected, key: key) }
             if let last = values.last { assertEqual(last, entry["last"], key: key) }

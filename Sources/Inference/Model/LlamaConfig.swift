@@ -37,7 +37,7 @@ public struct LlamaConfig: Sendable, Equatable {
         ropeBase = Float(gguf.metadata["\(arch).rope.freq_base"]?.double ?? 10_000)
         normEpsilon = Float(try gguf.requireDouble("\(arch).attention.layer_norm_rms_epsilon"))
         contextLength = gguf.metadata["\(arch).context_length"]?.int ?? 2048
-        let tokens = gguf.metadata["tokenizer.ggml.tokens"]?.array?.count
+        let tokens = gguf.arrayCount("tokenizer.ggml.tokens")
         guard let vocabulary = gguf.metadata["\(arch).vocab_size"]?.int ?? tokens else {
             throw .missingMetadata(path: gguf.path, key: "tokenizer.ggml.tokens")
         }

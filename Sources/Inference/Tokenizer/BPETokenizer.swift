@@ -52,7 +52,7 @@ public struct BPETokenizer: Sendable {
         let tokens = try gguf.stringArray("tokenizer.ggml.tokens")
         let merges = try gguf.stringArray("tokenizer.ggml.merges")
         let types: [Int]
-        if gguf.metadata["tokenizer.ggml.token_type"] != nil {
+        if gguf.hasMetadata("tokenizer.ggml.token_type") {
             types = try gguf.intArray("tokenizer.ggml.token_type")
         } else {
             types = [Int](repeating: 1, count: tokens.count)
