@@ -90,10 +90,8 @@ public final class SpeechService: Service, Sendable {
     public func run() async throws {
         counters.withLock { $0.starts += 1 }
         let model: SpeechModel
-        let dictionary: PronunciationDictionary
         do {
             model = try SpeechModel(directory: URL(fileURLWithPath: settings.model))
-            dictionary = try PronunciationDictionary.load(model: model, added: settings.pronunciations)
         } catch {
             logger.error("speech off: the PocketSphinx model cannot be used", ["model": settings.model, "error": "\(error)"])
             throw error
@@ -129,7 +127,7 @@ public final class SpeechService: Service, Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
                 let thread = Thread { [self] in
                     continuation.resume(returning: Result {
-                        try self.decodeLoop(source: source, model: model, dictionary: dictionary, site: site, stop: stop)
+                        try self.decodeLoop(source: source, model: model, site: site, stop: stop)
                     })
                 }
                 thread.name = "speech"
@@ -154,12 +152,22 @@ public final class SpeechService: Service, Sendable {
         if !stop.isSet { throw SpeechServiceError.streamEnded(sourceName) }
     }
 
+    /// The model's dictionary with the configured pronunciations, read for each grammar build and
+    /// not kept: holding it for reloads only would cost the daemon 4 MB of resident memory.
+    private func loadDictionary(_ model: SpeechModel) throws(SpeechError) -> PronunciationDictionary {
+        try PronunciationDictionary.load(model: model, added: settings.pronunciations)
+    }
+
     /// The decoding thread: frames in, events out, until the source ends or `stop` is set.
-    private func decodeLoop(source: any AudioSource, model: SpeechModel, dictionary: PronunciationDictionary, site: String,
-                            stop: StopFlag) throws {
+    private func decodeLoop(source: any AudioSource, model: SpeechModel, site: String, stop: StopFlag) throws {
         let clock = ContinuousClock()
         let loadStart = clock.now
         var generation = hub.statistics.reloads
+        let dictionary: PronunciationDictionary
+        do { dictionary = try loadDictionary(model) } catch {
+            logger.error("speech off: the pronunciation dictionary cannot be used", ["model": settings.model, "error": "\(error)"])
+            throw error
+        }
         let pipeline = try ListeningPipeline(model: model, dictionary: dictionary, catalog: hub.catalog, registry: hub.registry,
                                              configuration: pipelineConfiguration)
         for warning in pipeline.grammar.warnings { logger.warning("speech grammar: \(warning)") }
@@ -183,7 +191,7 @@ public final class SpeechService: Service, Sendable {
                 generation = reloads
                 let t0 = clock.now
                 do {
-                    try pipeline.update(catalog: hub.catalog, registry: hub.registry)
+                    try pipeline.update(catalog: hub.catalog, registry: hub.registry, dictionary: loadDictionary(model))
                     logger.info("speech grammar rebuilt for the reloaded configuration", [
                         "words": "\(pipeline.grammar.words.count)", "ms": "\(Int((clock.now - t0) / .milliseconds(1)))",
                     ])

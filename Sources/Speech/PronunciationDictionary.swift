@@ -5,9 +5,9 @@ import Foundation
 /// (PocketSphinx refuses a grammar with unknown words) and to write the small dictionary a decoder
 /// loads instead of all 134 000 entries.
 ///
-/// Kept compact, because the daemon holds it for grammar rebuilds on reload: the file's bytes and
-/// the entries' line offsets sorted by word (about 4 MB for Debian's dictionary; a Swift
-/// `[String: [String]]` of it took 20.5 MB resident), searched by bisection.
+/// Kept compact: the file's bytes and the entries' line offsets sorted by word (about 4 MB for
+/// Debian's dictionary; a Swift `[String: [String]]` of it took 20.5 MB resident), searched by
+/// bisection. The daemon reads it for each grammar build (start, reload) and does not keep it.
 ///
 /// Assumes lowercase words, as in Debian's `cmudict-en-us.dict`; lookups are lowercased.
 public struct PronunciationDictionary: Sendable {
