@@ -44,18 +44,17 @@ public final class SpeechRecognizer {
     private var decodeTime: Duration = .zero
     private var started = false
 
-    /// Hark's PocketSphinx options for command recognition, under any given ones.
+    /// Hark's PocketSphinx options for command recognition, under any given ones (and over the
+    /// decoder's `-topn`, `SphinxDecoder.gaussiansPerCodebook`).
     ///
-    /// `-topn 12`: the acoustic model (`en-us`, phonetically tied mixtures) scores the 12 best
-    /// Gaussians of each codebook per frame instead of PocketSphinx's default 4. `-beam`, `-pbeam`
-    /// 1e-60 and `-wbeam` 1e-50 (defaults 1e-48, 1e-48, 7e-29) keep more hypotheses alive, which
-    /// the word graph's smaller search affords. Chosen on a sample of commands the speech tests
-    /// do not use (`hark bench --config deploy/hark.example.yaml --speech --speech-commands 40
-    /// --speech-seed 7`, 120 utterances in three espeak-ng voices), exact actions of 120:
-    /// JSGF search, topn 4: 93; topn 6, 8, 12: 96, 96, 97. Word graph (topn 12): 99; with
-    /// `-wbeam 1e-50` 105; with the beams above as well 106 (1e-80 beams: 106 at a higher cost).
-    /// Real-time factor: JSGF 0.12, word graph 0.039, with these beams 0.050.
-    public static let defaultArguments = ["-topn": "12", "-beam": "1e-60", "-pbeam": "1e-60", "-wbeam": "1e-50"]
+    /// `-beam`, `-pbeam` 1e-60 and `-wbeam` 1e-50 (defaults 1e-48, 1e-48, 7e-29) keep more
+    /// hypotheses alive, which the word graph's smaller search affords. Chosen on a sample of
+    /// commands the speech tests do not use (`hark bench --config deploy/hark.example.yaml --speech
+    /// --speech-commands 40 --speech-seed 7`, 120 utterances in three espeak-ng voices), exact
+    /// actions of 120 with `-topn 12`: JSGF search 97; word graph 99; with `-wbeam 1e-50` 105; with
+    /// the beams above as well 106 (1e-80 beams: 106 at a higher cost). Real-time factor: JSGF 0.12,
+    /// word graph 0.039, with these beams 0.050.
+    public static let defaultArguments = ["-beam": "1e-60", "-pbeam": "1e-60", "-wbeam": "1e-50"]
 
     /// A recogniser for `grammar`, with a dictionary of just the grammar's words taken from `dictionary`.
     public convenience init(model: SpeechModel, grammar: SpeechGrammar, dictionary: PronunciationDictionary,
@@ -68,8 +67,7 @@ public final class SpeechRecognizer {
     /// A recogniser for a finite-state grammar in SphinxBase's FSG text format; otherwise as `init(model:jsgf:…)`.
     public init(model: SpeechModel, finiteStateGrammar fsg: String, dictionaryText: String? = nil,
                 arguments: [String: String] = [:]) throws(SpeechError) {
-        let options = Self.defaultArguments.merging(arguments) { _, given in given }
-        decoder = try SphinxDecoder(model: model, dictionaryText: dictionaryText, arguments: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        decoder = try Self.decoder(model: model, dictionaryText: dictionaryText, arguments: arguments)
         try decoder.useFiniteStateGrammar(fsg, name: "hark_commands")
     }
 
@@ -79,9 +77,14 @@ public final class SpeechRecognizer {
     /// undefined rule or uses a word the dictionary lacks.
     /// `arguments` are extra PocketSphinx options (`["-beam": "1e-40"]`), over Hark's defaults.
     public init(model: SpeechModel, jsgf: String, dictionaryText: String? = nil, arguments: [String: String] = [:]) throws(SpeechError) {
-        let options = Self.defaultArguments.merging(arguments) { _, given in given }
-        decoder = try SphinxDecoder(model: model, dictionaryText: dictionaryText, arguments: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        decoder = try Self.decoder(model: model, dictionaryText: dictionaryText, arguments: arguments)
         try decoder.useGrammar(jsgf, name: "hark_commands")
+    }
+
+    /// A decoder with `defaultArguments` under the given ones.
+    private static func decoder(model: SpeechModel, dictionaryText: String?, arguments: [String: String]) throws(SpeechError) -> SphinxDecoder {
+        let options = defaultArguments.merging(arguments) { _, given in given }
+        return try SphinxDecoder(model: model, dictionaryText: dictionaryText, arguments: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// Recognises one whole utterance (normalised over itself, which is more accurate than streaming).

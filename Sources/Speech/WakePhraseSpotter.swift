@@ -24,12 +24,6 @@ public final class WakePhraseSpotter {
     /// threshold down to 1e-200; at 1e-10 and below it is.
     public static let defaultPhoneLoopProbability = 1e-10
 
-    /// `-topn` for the spotter: score 12 Gaussians per codebook (PocketSphinx's default 4), as the
-    /// command recogniser does. Measured on the soak's stream (`hark listen --wav` on its first 30 s):
-    /// with 4, the first two wake phrases after start (0 and 5 s) were missed and every later one
-    /// heard; with 12 all were heard. `WakePhraseTests` checks false alarms with it.
-    static let gaussiansPerCodebook = "12"
-
     public let phrase: String
     public let threshold: Double
     public let phoneLoopProbability: Double
@@ -66,8 +60,7 @@ public final class WakePhraseSpotter {
         self.threshold = threshold
         self.phoneLoopProbability = phoneLoopProbability
         decoder = try SphinxDecoder(model: model, dictionaryText: dictionary.subsetText(for: words),
-                                    arguments: [("-kws_threshold", "\(threshold)"), ("-kws_plp", "\(phoneLoopProbability)"),
-                                                ("-topn", Self.gaussiansPerCodebook)])
+                                    arguments: [("-kws_threshold", "\(threshold)"), ("-kws_plp", "\(phoneLoopProbability)")])
         try decoder.useKeyphrase(normalized, name: "hark_wake")
         try decoder.startUtterance()
     }

@@ -42,17 +42,17 @@ struct WordGraph: Sendable {
         var number: [Int32: Int32] = [start: 0]
         var i = 0
         while i < order.count {
-            for arc in builder.states[Int(order[i])].arcs where number[arc.target] == nil {
+            for arc in builder.states.values[Int(order[i])].arcs where number[arc.target] == nil {
                 number[arc.target] = Int32(order.count)
                 order.append(arc.target)
             }
             i += 1
         }
         states = order.map { old in
-            let s = builder.states[Int(old)]
+            let s = builder.states.values[Int(old)]
             return State(isFinal: s.isFinal, arcs: s.arcs.map { Arc(word: $0.word, target: number[$0.target]!) })
         }
-        words = builder.words
+        words = builder.words.values
     }
 
     /// True when the graph accepts `words` (each word spelled as in the grammar).
@@ -81,10 +81,8 @@ struct WordGraph: Sendable {
     /// those of `node` followed by those of state `k`.
     private struct Builder {
         let rules: [String: GrammarNode]
-        var words: [String] = []
-        var wordIDs: [String: Int32] = [:]
-        var states: [State] = []
-        var ids: [State: Int32] = [:]
+        var words = Interner<String>()
+        var states = Interner<State>()
         var ruleMemo: [RuleKey: Int32?] = [:]
         var unionMemo: [Pair: Int32] = [:]
         /// The state after a whole sentence.
@@ -95,30 +93,14 @@ struct WordGraph: Sendable {
 
         init(rules: [String: GrammarNode]) {
             self.rules = rules
-            accept = intern(State(isFinal: true, arcs: []))
-        }
-
-        mutating func intern(_ state: State) -> Int32 {
-            if let id = ids[state] { return id }
-            let id = Int32(states.count)
-            states.append(state)
-            ids[state] = id
-            return id
-        }
-
-        mutating func wordID(_ word: String) -> Int32 {
-            if let id = wordIDs[word] { return id }
-            let id = Int32(words.count)
-            words.append(word)
-            wordIDs[word] = id
-            return id
+            accept = states.id(of: State(isFinal: true, arcs: []))
         }
 
         /// Nil: no sentence (a `void` part).
         mutating func build(_ node: GrammarNode, then next: Int32) -> Int32? {
             switch node {
             case let .word(w):
-                return intern(State(isFinal: false, arcs: [Arc(word: wordID(w), target: next)]))
+                return states.id(of: State(isFinal: false, arcs: [Arc(word: words.id(of: w), target: next)]))
             case let .sequence(items):
                 var state = next
                 for item in items.reversed() {
@@ -154,7 +136,7 @@ struct WordGraph: Sendable {
             if a == b { return a }
             let key = Pair(a: min(a, b), b: max(a, b))
             if let known = unionMemo[key] { return known }
-            let x = states[Int(a)], y = states[Int(b)]
+            let x = states.values[Int(a)], y = states.values[Int(b)]
             var arcs: [Arc] = []
             arcs.reserveCapacity(x.arcs.count + y.arcs.count)
             var i = 0, j = 0
@@ -168,9 +150,23 @@ struct WordGraph: Sendable {
                     i += 1; j += 1
                 }
             }
-            let merged = intern(State(isFinal: x.isFinal || y.isFinal, arcs: arcs))
+            let merged = states.id(of: State(isFinal: x.isFinal || y.isFinal, arcs: arcs))
             unionMemo[key] = merged
             return merged
         }
+    }
+}
+
+/// Values numbered in the order first seen; the same value always gets the same number.
+private struct Interner<Value: Hashable> {
+    private(set) var values: [Value] = []
+    private var ids: [Value: Int32] = [:]
+
+    mutating func id(of value: Value) -> Int32 {
+        if let id = ids[value] { return id }
+        let id = Int32(values.count)
+        values.append(value)
+        ids[value] = id
+        return id
     }
 }

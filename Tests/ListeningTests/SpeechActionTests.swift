@@ -17,9 +17,9 @@ final class SpeechActionTests: XCTestCase {
     /// The share of commands that must come out as exactly the expected action: issue 6's 0.90.
     /// Measured: 0.883 (53/60) over the JSGF search with PocketSphinx's default `-topn 4`; 0.917
     /// (55/60) with `-topn 12`, and 0.917 (55/60) over the word graph with wider beams
-    /// (`SpeechRecognizer.defaultArguments`, chosen on another sample of commands). Of the 5 left,
-    /// 3 are misrecognised numbers and directions ("ninety" → "twenty", "down"/"lower" → "up"/"open"),
-    /// one "everything in the hall up" heard as a question, and "the living room speakers" becomes
+    /// (`SphinxDecoder.gaussiansPerCodebook`, `SpeechRecognizer.defaultArguments`, chosen on another
+    /// sample of commands). Of the 5 left, 3 are misrecognised numbers and directions ("ninety" →
+    /// "twenty", "down"/"lower" → "up"/"open"), one "everything in the hall up" heard as a question, and "the living room speakers" becomes
     /// the room's one speaker rather than its media domain.
     static let required = 0.90
 
