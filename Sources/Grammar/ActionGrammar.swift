@@ -34,19 +34,37 @@ public enum ActionGrammar {
                 if options.isEmpty { continue }
                 parts.append(.choice(options))
             }
-            var expressible = true
-            for slot in intent.slots where !slot.isTarget {
-                guard let values = values(of: slot.type, catalog: catalog, registry: registry), !values.isEmpty else {
-                    if slot.optional { continue }
-                    expressible = false
-                    break
-                }
-                let field = GrammarExpression.sequence([.literal(" \(slot.name)="), .oneOf(values)])
-                parts.append(slot.optional ? .optional(field) : field)
-            }
-            if expressible { intents.append(.sequence(parts)) }
+            guard let fields = slotFields(of: intent, catalog: catalog, registry: registry) else { continue }
+            intents.append(.sequence(parts + fields))
         }
         return .choice(intents)
+    }
+
+    /// The actions on one device (each intent whose capability it has, with `device=<id>` and the
+    /// intent's other slots), or `none`: for deciding what a command that names the device asks.
+    public static func deviceExpression(catalog: Catalog, registry: Registry, device: Device) -> GrammarExpression {
+        var intents: [GrammarExpression] = [.literal(Catalog.noneIntent)]
+        for intent in catalog.intents {
+            guard let target = intent.target, device.has(target.capability) else { continue }
+            guard let fields = slotFields(of: intent, catalog: catalog, registry: registry) else { continue }
+            intents.append(.sequence([.literal("\(intent.name) device=\(device.id)")] + fields))
+        }
+        return .choice(intents)
+    }
+
+    /// ` slot=value` for each of the intent's other slots in canonical order (optional ones
+    /// optional), or nil when a required slot has no value on this registry.
+    static func slotFields(of intent: Intent, catalog: Catalog, registry: Registry) -> [GrammarExpression]? {
+        var fields: [GrammarExpression] = []
+        for slot in intent.slots where !slot.isTarget {
+            guard let values = values(of: slot.type, catalog: catalog, registry: registry), !values.isEmpty else {
+                if slot.optional { continue }
+                return nil
+            }
+            let field = GrammarExpression.sequence([.literal(" \(slot.name)="), .oneOf(values)])
+            fields.append(slot.optional ? .optional(field) : field)
+        }
+        return fields
     }
 
     /// Canonical spellings of every value of a non-target slot type.

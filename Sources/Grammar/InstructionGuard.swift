@@ -5,7 +5,8 @@
 /// the normalised words, run before the model; the tuned adapter is trained to refuse these too.
 public enum InstructionGuard {
     /// Chat roles that open an injected turn.
-    static let roleLabels: Set<String> = ["system", "assistant", "user", "developer", "admin", "administrator", "root"]
+    static let roleLabels: Set<String> = ["system", "assistant", "user", "developer", "admin", "administrator", "root",
+                                          "override", "instruction", "instructions"]
     /// Verbs that ask to drop the rules, followed (within a few words) by what they drop.
     static let dropVerbs: Set<String> = ["ignore", "disregard", "forget", "override", "bypass", "skip"]
     static let ruleNouns: Set<String> = ["instruction", "instructions", "rule", "rules", "prompt", "prompts", "registry",
@@ -15,7 +16,12 @@ public enum InstructionGuard {
         ["system", "prompt"], ["developer", "mode"], ["admin", "mode"], ["no", "restrictions"], ["no", "rules"],
         ["you", "are", "now"], ["new", "instructions"], ["new", "rule"], ["system", "override"], ["jailbreak"],
         ["pretend", "you", "are"], ["pretend", "the", "rules"], ["act", "as", "an"],
+        ["from", "now", "on"], ["new", "task"], ["you", "were", "told"], ["your", "developer"], ["your", "creator"],
+        ["your", "programming"], ["say", "nothing"],
     ]
+    /// Verbs that ask for the parser's answer, followed (within a few words) by how to give it.
+    static let answerVerbs: Set<String> = ["respond", "answer", "reply", "output", "print"]
+    static let answerShapes: Set<String> = ["with", "only", "every", "always", "just"]
 
     /// Why `command` is refused, or nil.
     public static func reason(for command: String) -> String? {
@@ -40,6 +46,11 @@ public enum InstructionGuard {
         for (i, w) in words.enumerated() where dropVerbs.contains(w) {
             if words[(i + 1)..<min(words.count, i + 5)].contains(where: ruleNouns.contains) {
                 return "the command asks to \(w) the parser's instructions"
+            }
+        }
+        for (i, w) in words.enumerated() where answerVerbs.contains(w) {
+            if words[(i + 1)..<min(words.count, i + 4)].contains(where: answerShapes.contains) {
+                return "the command tells the parser how to answer ('\(w)')"
             }
         }
         for phrase in phrases where words.count >= phrase.count {

@@ -68,6 +68,16 @@ public final class IntentParser: @unchecked Sendable {
         /// prefix, so a command that begins with one feeds only the rest (0: off): a few common in
         /// the catalog's sentences from the start, then the openings of commands heard twice.
         public var cachedOpenings = 16
+        /// Refuse an action when the command asks for another capability in the catalog's words
+        /// and not for the action's ("dim the porch light" on an on/off light; `CapabilityWords`).
+        public var capabilityCheck = true
+        /// Refuse a command that names a common room or device this home lacks ("the bedroom
+        /// lights" without a bedroom; `AbsentNames`), whatever the model chose.
+        public var absentNameCheck = true
+        /// When the command fully names one device but the model chose an action on another
+        /// device, or on another target unsurely, decide again among the actions on the named
+        /// device (or `none`).
+        public var retryNamedDevice = true
         /// Draft the rest of a target the command names and verify it in the pass of the next
         /// decision (`ConstrainedDecoder`): the same output in fewer passes.
         public var draftTargets = true
@@ -80,9 +90,13 @@ public final class IntentParser: @unchecked Sendable {
     public let options: Options
     public let resolver: ActionResolver
     private let trie: VocabularyTrie
+    private let capabilityWords: CapabilityWords
+    private let absentNames: AbsentNames
     private let session: LlamaSession
     private let endToken: Int32
     private var grammars: [String: CompiledGrammar] = [:]
+    /// Grammars of the actions on one device (for `retryNamedDevice`), by device id.
+    private var deviceGrammars: [String: CompiledGrammar] = [:]
     private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
@@ -116,6 +130,8 @@ public final class IntentParser: @unchecked Sendable {
         self.options = options
         resolver = ActionResolver(catalog: catalog, registry: registry)
         trie = VocabularyTrie(tokenizer: language.tokenizer)
+        capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
+        absentNames = AbsentNames(catalog: catalog, registry: registry)
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
         endToken = end
     }
@@ -159,6 +175,27 @@ public final class IntentParser: @unchecked Sendable {
               let named = evidence.namedDevices.max(by: { $0.score < $1.score }), named.score >= 1,
               !evidence.namedDevices.contains(where: { $0.id == chosen }) else { return nil }
         return "the command names \(named.id) but the action was \(action.intent) on \(chosen); nothing done"
+    }
+
+    /// The device the command names best, when it names every word of one of its names and no
+    /// other device as well as that, or nil.
+    private func onlyNamedDevice(_ evidence: MentionEvidence) -> Device? {
+        let ranked = evidence.namedDevices.sorted { $0.score > $1.score }
+        guard let best = ranked.first, best.score >= 1, ranked.count == 1 || ranked[1].score < best.score else { return nil }
+        return registry.device(id: best.id)
+    }
+
+    /// Whether canonical action text acts on `device` by its id.
+    private func acts(on device: String, _ text: String) -> Bool {
+        text.split(separator: " ").contains { $0 == "device=\(device)" }
+    }
+
+    /// The grammar of the actions on one device (cached).
+    private func deviceGrammar(_ device: Device) -> CompiledGrammar {
+        if let grammar = deviceGrammars[device.id] { return grammar }
+        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device), trie: trie)
+        deviceGrammars[device.id] = grammar
+        return grammar
     }
 
     /// The intent + target prefixes of the site's grammar (cached), for mention evidence.
@@ -217,7 +254,7 @@ public final class IntentParser: @unchecked Sendable {
             ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog,
                               weight: options.mentionWeight, intentWeight: options.mentionIntentWeight)
             : nil
-        let result = try decoder.decode(session, pending: pendingTokens, evidence: evidence)
+        var result = try decoder.decode(session, pending: pendingTokens, evidence: evidence)
         timings.promptTokens = commandTokens.count
         timings.outputTokens = result.tokens.count
         timings.modelCalls = result.modelCalls
@@ -228,6 +265,22 @@ public final class IntentParser: @unchecked Sendable {
         if result.text == Catalog.noneIntent {
             return finish(.notACommand, canonical: result.text, confidence: result.confidence)
         }
+        if options.retryNamedDevice, let evidence, let named = onlyNamedDevice(evidence),
+           !acts(on: named.id, result.text), result.confidence < options.confidenceThreshold || result.text.contains(" device=") {
+            // The command's tokens are in the cache; feed the last again for the first decision.
+            session.rewind(to: prefixLength + commandTokens.count - 1)
+            var again = ConstrainedDecoder(grammar: deviceGrammar(named), tokenizer: language.tokenizer, endToken: endToken)
+            again.drafts = options.draftTargets
+            let retried = try again.decode(session, pending: [commandTokens[commandTokens.count - 1]], evidence: evidence)
+            timings.outputTokens += retried.tokens.count
+            timings.modelCalls += retried.modelCalls
+            timings.maskMs += retried.maskSeconds * 1000
+            if retried.text == Catalog.noneIntent {
+                return finish(.notUnderstood(reason: "the command names \(named.id), which cannot do what it asks (the model first said '\(result.text)')"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            result = retried
+        }
         if result.confidence < options.confidenceThreshold {
             return finish(.notUnderstood(reason: String(format: "confidence %.2f below %.2f", result.confidence, options.confidenceThreshold)),
                           canonical: result.text, confidence: result.confidence)
@@ -235,6 +288,12 @@ public final class IntentParser: @unchecked Sendable {
         do {
             let resolved = resolver.canonicalTarget(try resolver.resolve(text: result.text, site: site))
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers) ?? otherDevice(resolved.canonical, evidence) {
+                return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
+            }
+            if options.absentNameCheck, let name = absentNames.absentName(in: command) {
+                return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)

@@ -149,6 +149,9 @@ public struct Intent: Sendable, Hashable {
     public var slots: [SlotDefinition]
     public var templates: [Template]
     public var response: ResponseTemplate?
+    /// Words only a request for this intent's capability says ("dim", "louder", "degrees"): a
+    /// command saying one is not turned into an action of another capability (`CapabilityWords`).
+    public var keywords: [String] = []
     public var location: SourceLocation
 
     public init(name: String, description: String, target: TargetSpec?, slots: [SlotDefinition], templates: [Template],

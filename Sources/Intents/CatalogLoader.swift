@@ -69,7 +69,7 @@ struct CatalogBuilder {
     private var colorTemperatures: [NamedColorTemperature] = []
 
     static let topKeys = ["intents", "rules", "domains", "colors", "color_temps"]
-    static let intentKeys = ["description", "target", "slots", "templates", "response"]
+    static let intentKeys = ["description", "target", "slots", "templates", "response", "keywords"]
 
     mutating func add(file: String, text: String) {
         var r = YAMLReader(file: file)
@@ -183,6 +183,7 @@ struct CatalogBuilder {
         r.requireKeys(m, node, path, ["description", "templates"])
         var description = "", target: TargetSpec?, slots: [SlotDefinition] = [], templates: [Template] = []
         var response: ResponseTemplate?
+        var keywords: [String] = []
         var targetLocation: SourceLocation?
         var templatesOK = true
         for (key, _, value) in entries {
@@ -227,6 +228,18 @@ struct CatalogBuilder {
                     let (names, problem) = Self.responsePlaceholders(text)
                     if let problem { r.error(value, p, problem) } else { response = ResponseTemplate(source: text, placeholders: names) }
                 }
+            case "keywords":
+                guard let list = r.sequence(value, p) else { continue }
+                for (i, item) in list.enumerated() {
+                    guard let word = r.nonEmptyString(item, "\(p)[\(i)]") else { continue }
+                    if word != word.lowercased() || !word.allSatisfy({ $0.isLetter || $0 == "'" }) {
+                        r.error(item, "\(p)[\(i)]", "a keyword is one lowercase word ('\(word)')")
+                    } else if !entries.contains(where: { $0.key == "target" }) {
+                        r.error(item, "\(p)[\(i)]", "keywords need a 'target:' (they refuse actions on targets of another capability)")
+                    } else {
+                        keywords.append(word)
+                    }
+                }
             default: break
             }
         }
@@ -243,8 +256,9 @@ struct CatalogBuilder {
             ], at: 0)
         }
         if slots.count > 60 { r.error(node, "\(path).slots", "too many slots (at most 60)"); return nil }
-        let intent = Intent(name: name, description: description, target: target, slots: slots, templates: templates,
+        var intent = Intent(name: name, description: description, target: target, slots: slots, templates: templates,
                             response: response, location: r.location(keyNode))
+        intent.keywords = keywords
         if !templatesOK { invalidIntents.insert(name) }
         return intent
     }

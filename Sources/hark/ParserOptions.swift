@@ -27,6 +27,12 @@ struct ParserOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not draft the named target and verify it in one pass (same output, more passes).")
     var noDrafts = false
 
+    @Flag(name: .long, help: "Do not refuse actions whose capability the command's words argue against ('dim' on an on/off light).")
+    var noCapabilityCheck = false
+
+    @Flag(name: .long, help: "Do not refuse commands that name a common room or device this home lacks.")
+    var noAbsentNameCheck = false
+
     /// Loads the configuration, printing every problem with its file and line on failure.
     func loadHome() throws -> HomeConfiguration {
         do {
@@ -45,6 +51,8 @@ struct ParserOptions: ParsableArguments {
         options.mentionWeight = mentionWeight
         options.mentionIntentWeight = mentionIntentWeight
         options.draftTargets = !noDrafts
+        options.capabilityCheck = !noCapabilityCheck
+        options.absentNameCheck = !noAbsentNameCheck
         let language = try model.load()
         options.examples = examples ?? (language.adapter == nil ? 8 : 0)
         return try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)

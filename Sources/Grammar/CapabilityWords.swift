@@ -1,0 +1,119 @@
+import Foundation
+import Intents
+
+/// Words that ask for what only some devices can do, from the catalog: each intent's `keywords`
+/// ("dim", "louder", "degrees") and its colour names and "kelvin" ask for the intent's capability.
+/// The grammar only lets the model choose actions the target can do, so "dim the porch light" on
+/// an on/off light can only come out as something else (`turn_off`); this check refuses such an
+/// action when the command says a word that asks for another capability and no word that asks
+/// for the chosen one (any word of the chosen intent's templates, keywords, values or answer).
+///
+/// Words inside the registry's names and the domain words never count ("dimmer switch", "play
+/// room"), nor do general words (`generalWords`) or the on/off intents' words.
+public struct CapabilityWords: Sendable {
+    /// What an intent needs: its target's capability, or the intent itself when it has none.
+    public typealias Need = String
+
+    /// Words that ask for these needs and argue against an action of any other.
+    public let asking: [String: Set<Need>]
+    /// Words that argue for an action of these needs (never against one).
+    public let supporting: [String: Set<Need>]
+    /// The registry's device, area and scene names and the domain words, as words (longest
+    /// first): a command's words inside one of them never count.
+    let names: [[String]]
+
+    /// Closed-class words and verbs that apply to any device ("start", "set"): never a request
+    /// for one capability, whatever templates they appear in.
+    static let generalWords: Set<String> = [
+        "a", "an", "the", "this", "that", "these", "those", "it", "its", "i", "me", "my", "you", "your",
+        "we", "our", "us", "he", "she", "they", "them", "someone", "something", "what", "whats", "how", "who",
+        "when", "where", "which", "is", "are", "be", "was", "were", "do", "does", "did", "can", "could", "would",
+        "will", "should", "may", "might", "must", "want", "need", "like", "please", "to", "at", "in", "on", "of",
+        "for", "by", "with", "from", "into", "onto", "through", "and", "or", "but", "so", "now",
+        "all", "every", "everything", "some", "any", "time", "mode", "start", "stop", "run", "go", "get", "set",
+        "make", "change", "put", "bring", "adjust", "keep", "let", "show", "say", "read", "sure", "enable",
+        "activate", "turn", "switch",
+    ]
+
+    public init(catalog: Catalog, registry: Registry) {
+        var asking: [String: Set<Need>] = [:]
+        var supporting: [String: Set<Need>] = [:]
+        var neutral = Self.generalWords
+        for intent in catalog.intents where intent.name != Catalog.noneIntent {
+            let need = Self.need(of: intent)
+            var asks = Set(intent.keywords)
+            var words = asks
+            for template in intent.templates { Self.collectWords(template.root, into: &words) }
+            // What a query answers with is its topic ("It is {temperature} degrees").
+            if let response = intent.response {
+                words.formUnion(MentionEvidence.words(response.source.replacing(/\{[^}]*\}/, with: " ")))
+            }
+            for slot in intent.slots {
+                switch slot.type {
+                case .color:
+                    asks.formUnion(catalog.colors.flatMap { $0.phrases.flatMap(MentionEvidence.words) })
+                case .colorTemp:
+                    // Named tones only argue for ("let some daylight in" opens blinds); kelvin asks.
+                    asks.insert("kelvin")
+                    words.formUnion(catalog.colorTemperatures.flatMap { $0.phrases.flatMap(MentionEvidence.words) })
+                default: break
+                }
+            }
+            words.formUnion(asks)
+            if need == Capability.onOff.rawValue { neutral.formUnion(words.subtracting(asks)) }
+            for word in asks { asking[word, default: []].insert(need) }
+            for word in words { supporting[word, default: []].insert(need) }
+        }
+        for word in neutral { supporting[word] = nil }
+        for word in Self.generalWords { asking[word] = nil }
+        self.asking = asking
+        self.supporting = supporting
+        var names = Set<[String]>()
+        for phrases in registry.devices.map(\.phrases) + registry.areas.map(\.phrases) + registry.scenes.map(\.phrases)
+            + catalog.domainPhrases.values.map({ $0 }) {
+            for phrase in phrases { names.insert(MentionEvidence.words(phrase)) }
+        }
+        self.names = names.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    /// The literal words of a template (not of the rules it references, nor slot values).
+    static func collectWords(_ node: TemplateNode, into words: inout Set<String>) {
+        switch node {
+        case let .text(text): words.formUnion(MentionEvidence.words(text))
+        case let .sequence(items), let .alternatives(items): for item in items { collectWords(item, into: &words) }
+        case let .optional(item): collectWords(item, into: &words)
+        case .slot, .rule: break
+        }
+    }
+
+    /// What `intent` needs of its target.
+    static func need(of intent: Intent) -> Need {
+        if let target = intent.target { return target.capability.rawValue }
+        for slot in intent.slots {
+            if case .device(let capability) = slot.type { return capability.rawValue }
+        }
+        return "intent:\(intent.name)"
+    }
+
+    /// Why `action` does not do what `command` asks, or nil: the command says a word that asks
+    /// for another capability and none that argues for the action's.
+    public func mismatch(command: String, action: CanonicalAction, catalog: Catalog) -> String? {
+        guard let intent = catalog.intent(named: action.intent), intent.name != Catalog.noneIntent else { return nil }
+        let need = Self.need(of: intent)
+        let words = MentionEvidence.words(command)
+        var named = [Bool](repeating: false, count: words.count)
+        for name in names where name.count <= words.count {
+            for start in 0...(words.count - name.count) where Array(words[start..<(start + name.count)]) == name {
+                for i in start..<(start + name.count) { named[i] = true }
+            }
+        }
+        var against: (word: String, needs: Set<Need>)?
+        for (i, word) in words.enumerated() where !named[i] {
+            if supporting[word]?.contains(need) == true { return nil }
+            if against == nil, let needs = asking[word] { against = (word, needs) }
+        }
+        guard let against else { return nil }
+        let wanted = against.needs.sorted().joined(separator: " or ")
+        return "'\(against.word)' asks for \(wanted), which \(action.intent) does not do; nothing done"
+    }
+}

@@ -1,0 +1,93 @@
+import Grammar
+import Intents
+import XCTest
+
+/// The lexical checks after the model: words asking for a capability the action lacks
+/// (`CapabilityWords`) and common names the home lacks (`AbsentNames`).
+final class RequestChecksTests: XCTestCase {
+    static func home() -> Registry {
+        func device(_ id: String, _ name: String, _ aliases: [String] = [], _ area: String, _ type: DeviceType) -> Device {
+            Device(id: id, name: name, aliases: aliases, area: area, type: type, adapter: .zigbee2mqtt(friendlyName: id))
+        }
+        return Registry(site: "den", areas: [Area(id: "den", name: "den"), Area(id: "bedroom", name: "bedroom"), Area(id: "porch", name: "porch")],
+                        devices: [
+                            device("porch.light", "porch light", [], "porch", .light),
+                            device("den.lamp", "reading lamp", [], "den", .dimmableLight),
+                            device("den.fan", "box fan", [], "den", .fan),
+                            device("den.switch", "dimmer switch", [], "den", .switch),
+                            device("den.speaker", "speaker", [], "den", .mediaPlayer),
+                            device("den.thermostat", "thermostat", [], "den", .thermostat),
+                            device("porch.lock", "shed lock", [], "porch", .lock),
+                        ])
+    }
+
+    func mismatch(_ command: String, _ action: String) throws -> String? {
+        let catalog = try Catalog.load()
+        let words = CapabilityWords(catalog: catalog, registry: Self.home())
+        return words.mismatch(command: command, action: try CanonicalAction(parsing: action), catalog: catalog)
+    }
+
+    func testRefusesAnActionOfAnotherCapabilityThanTheCommandAsksFor() throws {
+        XCTAssertNotNil(try mismatch("dim the porch light", "turn_off device=porch.light"))
+        XCTAssertNotNil(try mismatch("set the box fan to 20 degrees", "set_fan_speed device=den.fan speed=high"))
+        XCTAssertNotNil(try mismatch("box fan to 3000 kelvin", "set_fan_speed device=den.fan speed=high"))
+        XCTAssertNotNil(try mismatch("make the porch light blue", "turn_on device=porch.light"))
+        XCTAssertNotNil(try mismatch("make the reading lamp louder", "brightness_up device=den.lamp"))
+        XCTAssertNotNil(try mismatch("lock the box fan", "turn_off device=den.fan"))
+        let reason = try XCTUnwrap(try mismatch("dim the porch light", "turn_off device=porch.light"))
+        XCTAssertTrue(reason.contains("'dim'") && reason.contains("brightness"), reason)
+    }
+
+    func testAcceptsWhatTheCommandAsksFor() throws {
+        XCTAssertNil(try mismatch("dim the reading lamp", "brightness_down device=den.lamp"))
+        XCTAssertNil(try mismatch("reading lamp to full brightness", "set_brightness device=den.lamp brightness=100"))
+        XCTAssertNil(try mismatch("dim the reading lamp to 30", "set_brightness device=den.lamp brightness=30"))
+        XCTAssertNil(try mismatch("how many degrees is it in here", "query_temperature"))
+        XCTAssertNil(try mismatch("thermostat to 21 degrees", "set_temperature device=den.thermostat temperature=21"))
+        XCTAssertNil(try mismatch("is the shed lock locked", "query_lock device=porch.lock"))
+        XCTAssertNil(try mismatch("turn up the volume", "volume_up"))
+        // Words inside the home's names never count.
+        XCTAssertNil(try mismatch("turn on the dimmer switch", "turn_on device=den.switch"))
+        // Verbs that apply to anything do not ask for one capability.
+        XCTAssertNil(try mismatch("stop the box fan", "turn_off device=den.fan"))
+        XCTAssertNil(try mismatch("open up the speaker", "turn_on device=den.speaker"))
+        XCTAssertNil(try mismatch("warm the den up to 23", "set_temperature area=den temperature=23"))
+    }
+
+    func testFindsCommonNamesTheHomeLacks() throws {
+        let absent = AbsentNames(catalog: try Catalog.load(), registry: Self.home())
+        XCTAssertEqual(absent.absentName(in: "unlock the front door"), "front door")
+        XCTAssertEqual(absent.absentName(in: "turn on the kitchen lights"), "kitchen")
+        XCTAssertEqual(absent.absentName(in: "dim the lights in the music room"), "music room")
+        XCTAssertNil(absent.absentName(in: "turn on the bedroom lights"))
+        XCTAssertNil(absent.absentName(in: "turn on the master bedroom lights"), "a qualified name of the home's bedroom")
+        XCTAssertNil(absent.absentName(in: "bolt the shed lock"))
+        XCTAssertNil(absent.absentName(in: "turn on the porch light"))
+    }
+
+    /// No action the training data generates (thousands of phrasings of every intent, each on its
+    /// own random home) is refused by either check; most absent-name examples are.
+    func testNoGeneratedActionIsRefused() throws {
+        let catalog = try Catalog.load()
+        let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
+        var absentFound = 0, absentExamples = 0
+        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames)?
+        for example in generator.examples(count: 4000, seed: 9) {
+            if home?.registry != example.registry {
+                home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
+                        AbsentNames(catalog: catalog, registry: example.registry))
+            }
+            let (_, words, absent) = home!
+            if example.source == "absent" {
+                absentExamples += 1
+                if absent.absentName(in: example.command) != nil { absentFound += 1 }
+            }
+            guard example.intent != Catalog.noneIntent else { continue }
+            let action = try CanonicalAction(parsing: example.action)
+            XCTAssertNil(words.mismatch(command: example.command, action: action, catalog: catalog), "\(example.command) -> \(example.action)")
+            XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
+        }
+        XCTAssertGreaterThan(absentExamples, 20)
+        XCTAssertGreaterThan(Double(absentFound) / Double(absentExamples), 0.5)
+    }
+}
