@@ -95,11 +95,8 @@ public struct CapabilityWords: Sendable {
         return "intent:\(intent.name)"
     }
 
-    /// Why `action` does not do what `command` asks, or nil: the command says a word that asks
-    /// for another capability and none that argues for the action's.
-    public func mismatch(command: String, action: CanonicalAction, catalog: Catalog) -> String? {
-        guard let intent = catalog.intent(named: action.intent), intent.name != Catalog.noneIntent else { return nil }
-        let need = Self.need(of: intent)
+    /// The command's words outside the home's names and domain words.
+    func requestWords(_ command: String) -> [String] {
         let words = MentionEvidence.words(command)
         var named = [Bool](repeating: false, count: words.count)
         for name in names where name.count <= words.count {
@@ -107,8 +104,21 @@ public struct CapabilityWords: Sendable {
                 for i in start..<(start + name.count) { named[i] = true }
             }
         }
+        return words.indices.filter { !named[$0] }.map { words[$0] }
+    }
+
+    /// The capabilities the command's keywords ask for ("set the ecobee to 20 degrees": setpoint).
+    public func askedCapabilities(_ command: String) -> Set<Capability> {
+        Set(requestWords(command).flatMap { asking[$0] ?? [] }.compactMap(Capability.init(rawValue:)))
+    }
+
+    /// Why `action` does not do what `command` asks, or nil: the command says a word that asks
+    /// for another capability and none that argues for the action's.
+    public func mismatch(command: String, action: CanonicalAction, catalog: Catalog) -> String? {
+        guard let intent = catalog.intent(named: action.intent), intent.name != Catalog.noneIntent else { return nil }
+        let need = Self.need(of: intent)
         var against: (word: String, needs: Set<Need>)?
-        for (i, word) in words.enumerated() where !named[i] {
+        for word in requestWords(command) {
             if supporting[word]?.contains(need) == true { return nil }
             if against == nil, let needs = asking[word] { against = (word, needs) }
         }
