@@ -177,8 +177,8 @@ public final class IntentParser: @unchecked Sendable {
         return "the command names \(named.id) but the action was \(action.intent) on \(chosen); nothing done"
     }
 
-    /// The device the command names best, when it names every word of one of its names and no
-    /// other device as well as that, or nil.
+    /// The device the command names best (every word of one of its names, better than any other
+    /// device), or nil.
     private func onlyNamedDevice(_ evidence: MentionEvidence) -> Device? {
         let ranked = evidence.namedDevices.sorted { $0.score > $1.score }
         guard let best = ranked.first, best.score >= 1, ranked.count == 1 || ranked[1].score < best.score else { return nil }
@@ -272,6 +272,8 @@ public final class IntentParser: @unchecked Sendable {
         if result.text == Catalog.noneIntent, !(options.retryNamedDevice && noneForNamed) {
             return finish(.notACommand, canonical: result.text, confidence: result.confidence)
         }
+        // The command names one device that the model's action does not reach (or the model was
+        // unsure): decide again among the actions on it, or none.
         if options.retryNamedDevice, let evidence, let named = onlyNamedDevice(evidence),
            noneForNamed || result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
             // The command's tokens are in the cache; feed the last again for the first decision.

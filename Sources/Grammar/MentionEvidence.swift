@@ -343,7 +343,8 @@ public struct MentionEvidence: Sendable {
     }
 
     /// Numbers in a command, canonically spelt: digits (`21`, `19.5`, `30%`) and number words
-    /// ("seventy five", "eighteen and a half", "a hundred"); "half" alone is not one.
+    /// ("seventy five", "eighteen and a half", "a hundred"); "half" alone is not one, "halfway"
+    /// is 50 (per cent: "open the blind halfway").
     public static func numbers(in command: String) -> [String] {
         let raw = command.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" }).map {
             $0.trimmingCharacters(in: CharacterSet.alphanumerics.inverted)
@@ -351,6 +352,11 @@ public struct MentionEvidence: Sendable {
         var out: [String] = []
         var i = 0
         while i < raw.count {
+            if raw[i] == "halfway" || (raw[i] == "half" && i + 1 < raw.count && raw[i + 1] == "way") {
+                if !out.contains("50") { out.append("50") }
+                i += raw[i] == "half" ? 2 : 1
+                continue
+            }
             var found: (Int, SlotNumber)?
             for j in stride(from: min(raw.count, i + 8), to: i, by: -1) {
                 let span = raw[i..<j]

@@ -113,6 +113,8 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertEqual(MentionEvidence.numbers(in: "set it to 19.5 please"), ["19.5"])
         XCTAssertEqual(MentionEvidence.numbers(in: "a hundred percent"), ["100"])
         XCTAssertEqual(MentionEvidence.numbers(in: "half brightness on a lamp"), [])
+        XCTAssertEqual(MentionEvidence.numbers(in: "open the blind halfway"), ["50"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "shutter half way down"), ["50"])
         XCTAssertEqual(MentionEvidence.numbers(in: "reading lamp in three thousand four hundred kelvin"), ["3400"])
         XCTAssertEqual(MentionEvidence.numbers(in: "two thousand seven hundred and fifty kelvin"), ["2750"])
         XCTAssertEqual(MentionEvidence.numbers(in: "night light to three thousand kelvin"), ["3000"])
