@@ -41,15 +41,21 @@ public struct AbsentNames: Sendable {
         return nil
     }
 
+    /// Which of `words` are inside an occurrence of one of `names` (each a run of words).
+    static func covered(_ words: [String], by names: [[String]]) -> [Bool] {
+        var covered = [Bool](repeating: false, count: words.count)
+        for name in names where !name.isEmpty && name.count <= words.count {
+            for start in 0...(words.count - name.count) where Array(words[start..<(start + name.count)]) == name {
+                for i in start..<(start + name.count) { covered[i] = true }
+            }
+        }
+        return covered
+    }
+
     /// The first common name in `command` that this home lacks, outside the home's own names.
     public func absentName(in command: String) -> String? {
         let words = MentionEvidence.words(command)
-        var named = [Bool](repeating: false, count: words.count)
-        for name in present where name.count <= words.count {
-            for start in 0...(words.count - name.count) where Array(words[start..<(start + name.count)]) == name {
-                for i in start..<(start + name.count) { named[i] = true }
-            }
-        }
+        let named = Self.covered(words, by: present)
         for name in absent where name.count <= words.count {
             for start in 0...(words.count - name.count) where Array(words[start..<(start + name.count)]) == name
                 && !named[start..<(start + name.count)].contains(true) {

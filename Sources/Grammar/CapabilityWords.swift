@@ -98,12 +98,7 @@ public struct CapabilityWords: Sendable {
     /// The command's words outside the home's names and domain words.
     func requestWords(_ command: String) -> [String] {
         let words = MentionEvidence.words(command)
-        var named = [Bool](repeating: false, count: words.count)
-        for name in names where name.count <= words.count {
-            for start in 0...(words.count - name.count) where Array(words[start..<(start + name.count)]) == name {
-                for i in start..<(start + name.count) { named[i] = true }
-            }
-        }
+        let named = AbsentNames.covered(words, by: names)
         return words.indices.filter { !named[$0] }.map { words[$0] }
     }
 
