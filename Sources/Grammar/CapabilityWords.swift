@@ -18,9 +18,11 @@ public struct CapabilityWords: Sendable {
     public let asking: [String: Set<Need>]
     /// Words that argue for an action of these needs (never against one).
     public let supporting: [String: Set<Need>]
-    /// The registry's device, area and scene names and the domain words, as words (longest
-    /// first): a command's words inside one of them never count.
+    /// The registry's device, area and scene names and the domain words, as words: a command's
+    /// words inside one of them never count.
     let names: [[String]]
+    /// What each intent of the catalog needs (`none` left out).
+    let intentNeeds: [String: Need]
 
     /// Closed-class words and verbs that apply to any device ("start", "set"): never a request
     /// for one capability, whatever templates they appear in.
@@ -39,8 +41,10 @@ public struct CapabilityWords: Sendable {
         var asking: [String: Set<Need>] = [:]
         var supporting: [String: Set<Need>] = [:]
         var neutral = Self.generalWords
+        var intentNeeds: [String: Need] = [:]
         for intent in catalog.intents where intent.name != Catalog.noneIntent {
             let need = Self.need(of: intent)
+            intentNeeds[intent.name] = need
             var asks = Set(intent.keywords)
             var words = asks
             for template in intent.templates { Self.collectWords(template.root, into: &words) }
@@ -68,12 +72,9 @@ public struct CapabilityWords: Sendable {
         for word in Self.generalWords { asking[word] = nil }
         self.asking = asking
         self.supporting = supporting
-        var names = Set<[String]>()
-        for phrases in registry.devices.map(\.phrases) + registry.areas.map(\.phrases) + registry.scenes.map(\.phrases)
-            + catalog.domainPhrases.values.map({ $0 }) {
-            for phrase in phrases { names.insert(MentionEvidence.words(phrase)) }
-        }
-        self.names = names.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        self.intentNeeds = intentNeeds
+        let domainWords = catalog.domainPhrases.values.flatMap { $0.map(MentionEvidence.words) }
+        names = Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
     }
 
     /// The literal words of a template (not of the rules it references, nor slot values).
@@ -98,7 +99,7 @@ public struct CapabilityWords: Sendable {
     /// The command's words outside the home's names and domain words.
     func requestWords(_ command: String) -> [String] {
         let words = MentionEvidence.words(command)
-        let named = AbsentNames.covered(words, by: names)
+        let named = MentionEvidence.covered(words, by: names)
         return words.indices.filter { !named[$0] }.map { words[$0] }
     }
 
@@ -109,9 +110,8 @@ public struct CapabilityWords: Sendable {
 
     /// Why `action` does not do what `command` asks, or nil: the command says a word that asks
     /// for another capability and none that argues for the action's.
-    public func mismatch(command: String, action: CanonicalAction, catalog: Catalog) -> String? {
-        guard let intent = catalog.intent(named: action.intent), intent.name != Catalog.noneIntent else { return nil }
-        let need = Self.need(of: intent)
+    public func mismatch(command: String, action: CanonicalAction) -> String? {
+        guard let need = intentNeeds[action.intent] else { return nil }
         var against: (word: String, needs: Set<Need>)?
         for word in requestWords(command) {
             if supporting[word]?.contains(need) == true { return nil }

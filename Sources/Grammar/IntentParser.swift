@@ -264,18 +264,17 @@ public final class IntentParser: @unchecked Sendable {
         timings.draftedDecisions = result.draftedDecisions
         timings.maskMs = result.maskSeconds * 1000
 
+        let named = options.retryNamedDevice ? evidence.flatMap(onlyNamedDevice) : nil
         // "none" for a command that names one device and, in the catalog's keywords, asks for
         // something it can do ("set the ecobee to 20 degrees") is decided again on that device.
-        let noneForNamed = result.text == Catalog.noneIntent && options.capabilityCheck && evidence.flatMap(onlyNamedDevice).map { device in
-            !capabilityWords.askedCapabilities(command).isDisjoint(with: device.capabilities)
-        } == true
-        if result.text == Catalog.noneIntent, !(options.retryNamedDevice && noneForNamed) {
+        let noneForNamed = result.text == Catalog.noneIntent && options.capabilityCheck
+            && named.map { !capabilityWords.askedCapabilities(command).isDisjoint(with: $0.capabilities) } == true
+        if result.text == Catalog.noneIntent, !noneForNamed {
             return finish(.notACommand, canonical: result.text, confidence: result.confidence)
         }
         // The command names one device that the model's action does not reach (or the model was
         // unsure): decide again among the actions on it, or none.
-        if options.retryNamedDevice, let evidence, let named = onlyNamedDevice(evidence),
-           noneForNamed || result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
+        if let named, noneForNamed || result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
             // The command's tokens are in the cache; feed the last again for the first decision.
             session.rewind(to: prefixLength + commandTokens.count - 1)
             var again = ConstrainedDecoder(grammar: deviceGrammar(named), tokenizer: language.tokenizer, endToken: endToken)
@@ -303,7 +302,7 @@ public final class IntentParser: @unchecked Sendable {
             if options.absentNameCheck, let name = absentNames.absentName(in: command) {
                 return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
             }
-            if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical, catalog: catalog) {
+            if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)

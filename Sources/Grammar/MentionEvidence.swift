@@ -396,6 +396,31 @@ public struct MentionEvidence: Sendable {
 
     // MARK: - Words
 
+    /// Where `phrase` (a run of words) starts in `words`, every occurrence.
+    static func starts(of phrase: [String], in words: [String]) -> [Int] {
+        guard !phrase.isEmpty, phrase.count <= words.count else { return [] }
+        return (0...(words.count - phrase.count)).filter { words[$0..<($0 + phrase.count)].elementsEqual(phrase) }
+    }
+
+    /// Which of `words` are inside an occurrence of one of `phrases`.
+    static func covered(_ words: [String], by phrases: [[String]]) -> [Bool] {
+        var covered = [Bool](repeating: false, count: words.count)
+        for phrase in phrases {
+            for start in starts(of: phrase, in: words) { covered.replaceSubrange(start..<(start + phrase.count), with: repeatElement(true, count: phrase.count)) }
+        }
+        return covered
+    }
+
+    /// The registry's device, area and scene names and aliases, as words.
+    static func nameWords(_ registry: Registry) -> Set<[String]> {
+        var names = Set<[String]>()
+        for phrases in registry.devices.map(\.phrases) + registry.areas.map(\.phrases) + registry.scenes.map(\.phrases) {
+            for phrase in phrases { names.insert(words(phrase)) }
+        }
+        names.remove([])
+        return names
+    }
+
     /// Lowercased words of letters and digits (apostrophes dropped: "baby's" → "babys").
     static func words(_ text: String) -> [String] {
         var out: [String] = []

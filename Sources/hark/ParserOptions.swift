@@ -18,8 +18,8 @@ struct ParserOptions: ParsableArguments {
     @Option(name: .long, help: "Logit bias per point of evidence that the command names a device, area or scene (0: off).")
     var mentionWeight: Float = IntentParser.Options().mentionWeight
 
-    @Option(name: .long, help: "The mention weight while the intent is open, against 'none'.")
-    var mentionIntentWeight: Float = IntentParser.Options().mentionIntentWeight ?? IntentParser.Options().mentionWeight
+    @Option(name: .long, help: "The mention weight while the intent is open, against 'none' (default: --mention-weight).")
+    var mentionIntentWeight: Float?
 
     @Option(name: .long, help: "Worked examples in the prompt (default: none with the intent adapter, 8 without).")
     var examples: Int?

@@ -24,7 +24,7 @@ final class RequestChecksTests: XCTestCase {
     func mismatch(_ command: String, _ action: String) throws -> String? {
         let catalog = try Catalog.load()
         let words = CapabilityWords(catalog: catalog, registry: Self.home())
-        return words.mismatch(command: command, action: try CanonicalAction(parsing: action), catalog: catalog)
+        return words.mismatch(command: command, action: try CanonicalAction(parsing: action))
     }
 
     func testRefusesAnActionOfAnotherCapabilityThanTheCommandAsksFor() throws {
@@ -84,7 +84,7 @@ final class RequestChecksTests: XCTestCase {
             }
             guard example.intent != Catalog.noneIntent else { continue }
             let action = try CanonicalAction(parsing: example.action)
-            XCTAssertNil(words.mismatch(command: example.command, action: action, catalog: catalog), "\(example.command) -> \(example.action)")
+            XCTAssertNil(words.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
         }
         XCTAssertGreaterThan(absentExamples, 20)
