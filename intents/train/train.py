@@ -350,7 +350,8 @@ def main():
 
     from export_adapter import export
 
-    export(model, args.out, args.rank, args.alpha, base_gguf=args.model)
+    export(model.to("cpu"), args.out, args.rank, args.alpha, base_gguf=args.model)  # the base GGUF's tensors are on the CPU
+    model.to(device)
     if args.eval_data:
         evaluate(model, encoder, args.eval_data, args.eval_count, device, autocast)
 
