@@ -145,13 +145,14 @@ def verify(model, adapter_path, base_gguf, n_head, n_head_kv, alpha, layers=(0, 
             err_y = np.abs(want @ x - got @ x).max() / (np.abs((scale * (b_t @ a_t)) @ x).max() + 1e-12)
             assert err_w < 2e-2 and err_y < 2e-2, f"{key}: merged weight mismatch ({err_w}, {err_y})"
     # With torch too: the model's own forward of one projection equals W x + s B A x in HF order.
+    # The model may be on a GPU (train.py exports right after training there): the input goes to it.
     module = [m for n, m in hf.items() if n.endswith(f"layers.{layers[0]}.self_attn.q_proj")][0]
     x = torch.randn(1, module.base_layer.in_features)
     with torch.no_grad():
-        y = module(x).numpy()[0]
-        w = module.base_layer.weight.float().numpy()
-        a_t = module.lora_A["default"].weight.float().numpy()
-        b_t = module.lora_B["default"].weight.float().numpy()
+        y = module(x.to(module.base_layer.weight.device)).float().cpu().numpy()[0]
+        w = module.base_layer.weight.float().cpu().numpy()
+        a_t = module.lora_A["default"].weight.float().cpu().numpy()
+        b_t = module.lora_B["default"].weight.float().cpu().numpy()
         y2 = w @ x.numpy()[0] + module.scaling["default"] * (b_t @ (a_t @ x.numpy()[0]))
     assert np.abs(y - y2).max() < 1e-3 * (np.abs(y).max() + 1)
     print(f"verified {adapter_path} against {base_gguf}: q/k permutation (n_head {n_head}, n_head_kv {n_head_kv}), "

@@ -350,8 +350,7 @@ def main():
 
     from export_adapter import export
 
-    export(model.to("cpu"), args.out, args.rank, args.alpha, base_gguf=args.model)  # the base GGUF's tensors are on the CPU
-    model.to(device)
+    export(model, args.out, args.rank, args.alpha, base_gguf=args.model)
     if args.eval_data:
         evaluate(model, encoder, args.eval_data, args.eval_count, device, autocast)
 
