@@ -296,7 +296,8 @@ public final class IntentParser: @unchecked Sendable {
         }
         do {
             let resolved = resolver.canonicalTarget(try resolver.resolve(text: result.text, site: site))
-            if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers) ?? otherDevice(resolved.canonical, evidence) {
+            if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
+                ?? otherDevice(resolved.canonical, evidence) ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             if options.absentNameCheck, let name = absentNames.absentName(in: command) {

@@ -37,6 +37,8 @@ public struct MentionEvidence: Sendable {
     /// the slot's key as the grammar spells it (` color=`), the value (`blue`) and the score. Words
     /// that name a device are not read again as values ("the night light blue" is blue).
     public private(set) var namedValues: [(key: [UInt8], value: [UInt8], score: Float)] = []
+    /// The command's words that no device name took (where slot values are looked for).
+    let valueWords: [String]
     /// Intents with a slot whose value the command names, with the best such score.
     public private(set) var valueIntents: [(intent: [UInt8], score: Float)] = []
     public let weight: Float
@@ -77,6 +79,7 @@ public struct MentionEvidence: Sendable {
         // Named slot values, on the words no device took.
         let deviceTaken = deviceWords.reduce(into: Set<Int>()) { $0.formUnion($1) }
         let rest = words.indices.filter { !deviceTaken.contains($0) }.map { words[$0] }
+        valueWords = rest
         var valueCache: [String: Float] = [:]
         func valueScore(_ phrases: [String]) -> Float {
             phrases.map { phrase in
@@ -160,6 +163,43 @@ public struct MentionEvidence: Sendable {
         scored += siteDomains
         specificCount = scored.count
         scored += general
+    }
+
+    /// A reason to refuse `action` when the command says none of the catalog's words for one of
+    /// its named values (a colour, a white tone, a fan speed), not even misspelt ("hifh"; "lite
+    /// blue" says blue, and so light blue), nor the value as a number: the grammar makes the model pick one of the
+    /// values even when the command asks for something else ("set the fan to eco mode" is not
+    /// `high`). Nil when every value is said.
+    public func unsaidValue(of action: CanonicalAction, catalog: Catalog) -> String? {
+        guard let intent = catalog.intent(named: action.intent) else { return nil }
+        for slot in intent.slots {
+            guard let value = action.slots[slot.name] else { continue }
+            let phrases: [String]
+            switch slot.type {
+            case .color: phrases = catalog.colors.first { $0.id == value.description }.map { $0.phrases + [$0.id] } ?? []
+            case .colorTemp: phrases = catalog.colorTemperatures.first { SlotValue.int($0.kelvin) == value }?.phrases ?? []
+            case .enumeration(let list): phrases = list.first { $0.id == value.description }.map { $0.phrases + [$0.id] } ?? []
+            default: continue
+            }
+            if case .number(let n) = value, numbers.contains(n.description) { continue }
+            // Every word of one of its phrases, or the last ("lite blue") outside the devices' names.
+            let said = phrases.contains { phrase in
+                let content = MentionEvidence.words(phrase).filter { !Self.fillers.contains($0) }
+                guard let head = content.last else { return false }
+                return content.allSatisfy { w in commandWords.contains { Self.resembles($0, w) } }
+                    || valueWords.contains { Self.resembles($0, head) }
+            }
+            if !said { return "the command names no \(slot.name) the catalog knows (the model chose '\(value)'); nothing done" }
+        }
+        return nil
+    }
+
+    /// `same`, or one edit apart with the same first letter, for words of three letters or more:
+    /// looser than `same`, for telling whether a command says a value at all.
+    static func resembles(_ a: String, _ b: String) -> Bool {
+        if same(a, b) { return true }
+        let x = Array(a.utf8), y = Array(b.utf8)
+        return min(x.count, y.count) >= 3 && abs(x.count - y.count) <= 1 && x[0] == y[0] && withinOneEdit(x, y)
     }
 
     /// True when the command names nothing of the registry, no slot value and no number.
@@ -344,10 +384,11 @@ public struct MentionEvidence: Sendable {
 
     /// Numbers in a command, canonically spelt: digits (`21`, `19.5`, `30%`) and number words
     /// ("seventy five", "eighteen and a half", "a hundred"); "half" alone is not one, "halfway"
-    /// is 50 (per cent: "open the blind halfway").
+    /// is 50 (per cent: "open the blind halfway"); kelvin written `4400K` is 4400.
     public static func numbers(in command: String) -> [String] {
-        let raw = command.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" }).map {
-            $0.trimmingCharacters(in: CharacterSet.alphanumerics.inverted)
+        let raw = command.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" }).map { word -> String in
+            let w = word.trimmingCharacters(in: CharacterSet.alphanumerics.inverted)
+            return w.count >= 5 && w.hasSuffix("k") && w.dropLast().allSatisfy(\.isNumber) ? String(w.dropLast()) : w
         }.filter { !$0.isEmpty }
         var out: [String] = []
         var i = 0

@@ -118,6 +118,8 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertEqual(MentionEvidence.numbers(in: "reading lamp in three thousand four hundred kelvin"), ["3400"])
         XCTAssertEqual(MentionEvidence.numbers(in: "two thousand seven hundred and fifty kelvin"), ["2750"])
         XCTAssertEqual(MentionEvidence.numbers(in: "night light to three thousand kelvin"), ["3000"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "all lights 4400K!"), ["4400"])
+        XCTAssertEqual(MentionEvidence.numbers(in: "a 4k picture"), [])
         let home = try Self.home()
         let e = evidence("desk lamp to forty", home, weight: 2)
         let value = Array("set_brightness device=office.desk_lamp brightness=".utf8)
@@ -145,5 +147,24 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertEqual(value, [1, 0, 0])
         // Words of a device's name are not a value: the kitchen's ceiling light is not "light blue".
         XCTAssertTrue(evidence("turn on the ceiling light", home).namedValues.isEmpty)
+    }
+
+    /// A colour, white tone or fan speed the command does not say is refused; one it says (in a
+    /// catalog word, a one-edit typo, or as kelvin) is not.
+    func testAnActionWithAValueTheCommandDoesNotSayIsRefused() throws {
+        let home = try Self.home()
+        func unsaid(_ command: String, _ action: String) throws -> String? {
+            evidence(command, home).unsaidValue(of: try CanonicalAction(parsing: action), catalog: home.catalog)
+        }
+        XCTAssertNotNil(try unsaid("put the ceiling fan in eco mode", "set_fan_speed device=bedroom.fan speed=high"))
+        XCTAssertNotNil(try unsaid("make the ceiling fan oscillate", "set_fan_speed device=bedroom.fan speed=low"))
+        XCTAssertNotNil(try unsaid("make the floor lamp sparkle", "set_color device=living_room.lamp color=red"))
+        XCTAssertNotNil(try unsaid("desk lamp to candle mode", "set_color_temp device=office.desk_lamp color_temp=2700"))
+        XCTAssertNil(try unsaid("ceiling fan to max", "set_fan_speed device=bedroom.fan speed=high"))
+        XCTAssertNil(try unsaid("slow the ceiling fan down", "set_fan_speed device=bedroom.fan speed=low"))
+        XCTAssertNil(try unsaid("make the floor lamp purpel", "set_color device=living_room.lamp color=purple"))
+        XCTAssertNil(try unsaid("desk lamp to 4400K", "set_color_temp device=office.desk_lamp color_temp=4400"))
+        XCTAssertNil(try unsaid("desk lamp to warm white", "set_color_temp device=office.desk_lamp color_temp=2700"))
+        XCTAssertNil(try unsaid("desk lamp to 40 percent", "set_brightness device=office.desk_lamp brightness=40"))
     }
 }

@@ -66,18 +66,19 @@ final class RequestChecksTests: XCTestCase {
     }
 
     /// No action the training data generates (thousands of phrasings of every intent, each on its
-    /// own random home) is refused by either check; most absent-name examples are.
+    /// own random home) is refused by any check (nor for a value it does not say); most
+    /// absent-name examples are.
     func testNoGeneratedActionIsRefused() throws {
         let catalog = try Catalog.load()
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0
-        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames)?
+        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, options: [String?: [ActionGrammar.TargetOption]])?
         for example in generator.examples(count: 4000, seed: 9) {
             if home?.registry != example.registry {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
-                        AbsentNames(catalog: catalog, registry: example.registry))
+                        AbsentNames(catalog: catalog, registry: example.registry), [:])
             }
-            let (_, words, absent) = home!
+            let (registry, words, absent, _) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -86,6 +87,11 @@ final class RequestChecksTests: XCTestCase {
             let action = try CanonicalAction(parsing: example.action)
             XCTAssertNil(words.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
+            let site: String? = example.site
+            let options = home!.options[site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: site)
+            home!.options[site] = options
+            let evidence = MentionEvidence(command: example.command, options: options, registry: registry, catalog: catalog, weight: 1)
+            XCTAssertNil(evidence.unsaidValue(of: action, catalog: catalog), "\(example.command) -> \(example.action)")
         }
         XCTAssertGreaterThan(absentExamples, 20)
         XCTAssertGreaterThan(Double(absentFound) / Double(absentExamples), 0.5)
