@@ -23,6 +23,11 @@ public struct CapabilityWords: Sendable {
     let names: [[String]]
     /// What each intent of the catalog needs (`none` left out).
     let intentNeeds: [String: Need]
+    /// The queries (intents with a spoken response) about something other than on and off, with
+    /// the words that say their topic: the words of every intent of the same need (catalog and
+    /// training phrasings), less general words. "how humid is the loft" says none for
+    /// `query_temperature`.
+    let queryWords: [String: Set<String>]
 
     /// Closed-class words and verbs that apply to any device ("start", "set"): never a request
     /// for one capability, whatever templates they appear in.
@@ -37,14 +42,22 @@ public struct CapabilityWords: Sendable {
         "activate", "turn", "switch",
     ]
 
+    /// General verbs that still say a query's topic when its phrasings use them ("what does the
+    /// den say" asks what its thermometer reads).
+    static let readingVerbs: Set<String> = ["say", "read", "show"]
+
     public init(catalog: Catalog, registry: Registry) {
         var asking: [String: Set<Need>] = [:]
         var supporting: [String: Set<Need>] = [:]
         var neutral = Self.generalWords
         var intentNeeds: [String: Need] = [:]
+        var queryNeeds: [String: Need] = [:]
+        var phrasing: [Need: Set<String>] = [:]
         for intent in catalog.intents where intent.name != Catalog.noneIntent {
             let need = Self.need(of: intent)
             intentNeeds[intent.name] = need
+            if intent.response != nil, need != Capability.onOff.rawValue { queryNeeds[intent.name] = need }
+            phrasing[need, default: []].formUnion(TrainingPhrasing.words(of: intent.name))
             var asks = Set(intent.keywords)
             var words = asks
             for template in intent.templates { Self.collectWords(template.root, into: &words) }
@@ -73,6 +86,11 @@ public struct CapabilityWords: Sendable {
         self.asking = asking
         self.supporting = supporting
         self.intentNeeds = intentNeeds
+        queryWords = queryNeeds.mapValues { need in
+            var words = phrasing[need, default: []]
+            for (word, needs) in supporting where needs.contains(need) { words.insert(word) }
+            return words.subtracting(Self.generalWords.subtracting(Self.readingVerbs))
+        }
         let domainWords = catalog.domainPhrases.values.flatMap { $0.map(MentionEvidence.words) }
         names = Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
     }
@@ -120,5 +138,18 @@ public struct CapabilityWords: Sendable {
         guard let against else { return nil }
         let wanted = against.needs.sorted().joined(separator: " or ")
         return "'\(against.word)' asks for \(wanted), which \(action.intent) does not do; nothing done"
+    }
+
+    /// Why `action`, a query, does not answer `command`, or nil: the command says no word of the
+    /// query's topic (`queryWords`: "warm", "temp", "locked"; misspelt too) and does not name the
+    /// device or the kind of device it asks ("the den thermostat"). The grammar makes the model choose among
+    /// the queries the catalog has, so "how humid is the loft" would otherwise read the temperature.
+    public func unaskedQuery(command: String, action: CanonicalAction) -> String? {
+        guard let words = queryWords[action.intent], action.slots["device"] == nil, action.slots["domain"] == nil else { return nil }
+        // Misspelt topic words count ("tempp"), but not short words one letter apart ("how", "hot").
+        func says(_ w: String) -> Bool { words.contains(w) || (w.count >= 4 && words.contains { $0.count >= 4 && MentionEvidence.resembles(w, $0) }) }
+        if requestWords(command).contains(where: { (!Self.generalWords.contains($0) || Self.readingVerbs.contains($0)) && says($0) }) { return nil }
+        let topic = intentNeeds[action.intent].map { $0.replacing("_", with: " ") } ?? action.intent
+        return "the command does not ask about \(topic), which \(action.intent) answers; nothing done"
     }
 }

@@ -303,7 +303,8 @@ public final class IntentParser: @unchecked Sendable {
             if options.absentNameCheck, let name = absentNames.absentName(in: command) {
                 return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
             }
-            if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical) {
+            if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
+                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)

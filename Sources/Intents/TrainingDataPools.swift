@@ -514,3 +514,24 @@ enum TrainingPools {
         "it's": ["its", "it is"], "i'd": ["id", "i would"], "don't": ["dont"], "let's": ["lets"],
     ]
 }
+
+/// The literal words the training data uses for each intent beyond the catalog's templates (its
+/// extra and site-only phrasings, and their slips: "temp", "temprature"), for checks that ask
+/// whether a command says an intent's words at all. Slot values and rule references are left out.
+public enum TrainingPhrasing {
+    /// Lowercased words (apostrophes dropped, as `MentionEvidence` spells words) of `intent`'s
+    /// training-only phrasings.
+    public static func words(of intent: String) -> Set<String> {
+        let templates = (TrainingPools.extraTemplates[intent] ?? []) + (TrainingPools.siteTemplates[intent] ?? [])
+        var words = Set<String>()
+        for template in templates {
+            let literal = template.replacing(/\{[^}]*\}|<[^>]*>/, with: " ")
+            for word in literal.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "'") }) {
+                let w = String(word)
+                words.insert(w.replacing("'", with: ""))
+                for slip in TrainingPools.slips[w] ?? [] where !slip.contains(" ") { words.insert(slip.replacing("'", with: "")) }
+            }
+        }
+        return words
+    }
+}

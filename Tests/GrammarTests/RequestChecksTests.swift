@@ -54,6 +54,23 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(try mismatch("warm the den up to 23", "set_temperature area=den temperature=23"))
     }
 
+    func testRefusesAQueryTheCommandDoesNotAsk() throws {
+        let words = CapabilityWords(catalog: try Catalog.load(), registry: Self.home())
+        func unasked(_ command: String, _ action: String) throws -> String? {
+            words.unaskedQuery(command: command, action: try CanonicalAction(parsing: action))
+        }
+        XCTAssertNotNil(try unasked("how humid is the bedroom", "query_temperature area=bedroom"))
+        XCTAssertNotNil(try unasked("how bright is it on the porch", "query_temperature area=porch"))
+        XCTAssertNotNil(try unasked("is the den tidy", "query_temperature area=den"))
+        XCTAssertNil(try unasked("how warm is the bedroom", "query_temperature area=bedroom"))
+        XCTAssertNil(try unasked("whats the temp in the den", "query_temperature area=den"))
+        XCTAssertNil(try unasked("what's the tempp on the porch", "query_temperature area=porch"))
+        XCTAssertNil(try unasked("how many degrees is it", "query_temperature"))
+        XCTAssertNil(try unasked("what does the thermostat say", "query_temperature device=den.thermostat"), "names the device it asks")
+        XCTAssertNil(try unasked("is the shed lock secure", "query_lock device=porch.lock"))
+        XCTAssertNil(try unasked("is the bedroom light on", "query_state area=bedroom domain=light"), "on/off queries are not checked")
+    }
+
     func testFindsCommonNamesTheHomeLacks() throws {
         let absent = AbsentNames(catalog: try Catalog.load(), registry: Self.home())
         XCTAssertEqual(absent.absentName(in: "unlock the front door"), "front door")
@@ -86,6 +103,7 @@ final class RequestChecksTests: XCTestCase {
             guard example.intent != Catalog.noneIntent else { continue }
             let action = try CanonicalAction(parsing: example.action)
             XCTAssertNil(words.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
+            XCTAssertNil(words.unaskedQuery(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
             let site: String? = example.site
             let options = home!.options[site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: site)
