@@ -147,7 +147,7 @@ public struct CapabilityWords: Sendable {
     public func unaskedQuery(command: String, action: CanonicalAction) -> String? {
         guard let words = queryWords[action.intent], action.slots["device"] == nil, action.slots["domain"] == nil else { return nil }
         // Misspelt topic words count ("tempp"), but not short words one letter apart ("how", "hot").
-        func says(_ w: String) -> Bool { words.contains(w) || (w.count >= 4 && words.contains { $0.count >= 4 && MentionEvidence.resembles(w, $0) }) }
+        func says(_ w: String) -> Bool { words.contains(w) || words.contains { max(w.count, $0.count) >= 4 && MentionEvidence.resembles(w, $0) } }
         if requestWords(command).contains(where: { (!Self.generalWords.contains($0) || Self.readingVerbs.contains($0)) && says($0) }) { return nil }
         let topic = intentNeeds[action.intent].map { $0.replacing("_", with: " ") } ?? action.intent
         return "the command does not ask about \(topic), which \(action.intent) answers; nothing done"

@@ -300,7 +300,7 @@ public final class IntentParser: @unchecked Sendable {
                 ?? otherDevice(resolved.canonical, evidence) ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
-            if options.absentNameCheck, let name = absentNames.absentName(in: command) {
+            if options.absentNameCheck, let name = absentNames.absentName(in: command) ?? absentNames.unknownName(in: command) {
                 return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)

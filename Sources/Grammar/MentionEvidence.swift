@@ -182,12 +182,15 @@ public struct MentionEvidence: Sendable {
             default: continue
             }
             if case .number(let n) = value, numbers.contains(n.description) { continue }
-            // Every word of one of its phrases, or the last ("lite blue") outside the devices' names.
+            // Every word of one of its phrases, or the last ("lite blue") outside the devices' names;
+            // slips read as what they stand for ("candle lite").
             let said = phrases.contains { phrase in
                 let content = MentionEvidence.words(phrase).filter { !Self.fillers.contains($0) }
                 guard let head = content.last else { return false }
-                return content.allSatisfy { w in commandWords.contains { Self.resembles($0, w) } }
-                    || valueWords.contains { Self.resembles($0, head) }
+                func resembled(_ w: String, _ by: some Sequence<String>) -> Bool {
+                    by.contains { Self.resembles($0, w) || TrainingPhrasing.unslipped($0) == w }
+                }
+                return content.allSatisfy { resembled($0, commandWords) } || resembled(head, valueWords)
             }
             if !said { return "the command names no \(slot.name) the catalog knows (the model chose '\(value)'); nothing done" }
         }

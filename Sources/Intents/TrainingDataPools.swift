@@ -534,4 +534,16 @@ public enum TrainingPhrasing {
         }
         return words
     }
+
+    /// The word a one-word slip of the training data stands for ("lite" → "light", "temp" →
+    /// "temperature"), or nil.
+    public static func unslipped(_ word: String) -> String? { slipTargets[word] }
+
+    private static let slipTargets: [String: String] = {
+        var targets: [String: String] = [:]
+        for (word, slips) in TrainingPools.slips.sorted(by: { $0.key < $1.key }) where !word.contains("'") {
+            for slip in slips where !slip.contains(" ") && !slip.contains("'") && targets[slip] == nil { targets[slip] = word }
+        }
+        return targets
+    }()
 }

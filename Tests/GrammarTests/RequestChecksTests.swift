@@ -82,13 +82,33 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(absent.absentName(in: "turn on the porch light"))
     }
 
+    func testFindsPlacesAndScenesTheHomeLacksByWhereTheyStand() throws {
+        let catalog = try Catalog.load()
+        var registry = Self.home()
+        registry.scenes = [Scene(id: "movie", name: "movie night")]
+        let absent = AbsentNames(catalog: catalog, registry: registry)
+        XCTAssertEqual(absent.unknownName(in: "switch off the lights in the milking parlour"), "milking parlour")
+        XCTAssertEqual(absent.unknownName(in: "turn on the lamp in our gazebo"), "gazebo")
+        XCTAssertNil(absent.unknownName(in: "the sun is in my eyes"))
+        XCTAssertNil(absent.unknownName(in: "okay scene movie night"))
+        XCTAssertNil(absent.unknownName(in: "put the box fan on high mode"))
+        XCTAssertEqual(absent.unknownName(in: "start the harvest scene"), "harvest scene")
+        XCTAssertEqual(absent.unknownName(in: "put the box fan in turbo mode"), "turbo mode")
+        XCTAssertNil(absent.unknownName(in: "turn off the lights in the bedroom please"))
+        XCTAssertNil(absent.unknownName(in: "dim the lights in the bedrom"), "a typo of the home's bedroom")
+        XCTAssertNil(absent.unknownName(in: "turn off every light in the house"))
+        XCTAssertNil(absent.unknownName(in: "start the movie scene"))
+        XCTAssertNil(absent.unknownName(in: "movie night mode"))
+        XCTAssertNil(absent.unknownName(in: "set the scene for movie night"))
+    }
+
     /// No action the training data generates (thousands of phrasings of every intent, each on its
     /// own random home) is refused by any check (nor for a value it does not say); most
     /// absent-name examples are.
     func testNoGeneratedActionIsRefused() throws {
         let catalog = try Catalog.load()
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
-        var absentFound = 0, absentExamples = 0
+        var absentFound = 0, absentExamples = 0, unknownFound = 0
         var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, options: [String?: [ActionGrammar.TargetOption]])?
         for example in generator.examples(count: 4000, seed: 9) {
             if home?.registry != example.registry {
@@ -99,12 +119,14 @@ final class RequestChecksTests: XCTestCase {
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
+                if absent.unknownName(in: example.command) != nil { unknownFound += 1 }
             }
             guard example.intent != Catalog.noneIntent else { continue }
             let action = try CanonicalAction(parsing: example.action)
             XCTAssertNil(words.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(words.unaskedQuery(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
+            XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
             let site: String? = example.site
             let options = home!.options[site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: site)
             home!.options[site] = options
@@ -113,5 +135,6 @@ final class RequestChecksTests: XCTestCase {
         }
         XCTAssertGreaterThan(absentExamples, 20)
         XCTAssertGreaterThan(Double(absentFound) / Double(absentExamples), 0.5)
+        XCTAssertGreaterThan(Double(unknownFound) / Double(absentExamples), 0.2, "places and scenes found by where they stand")
     }
 }
