@@ -142,8 +142,9 @@ public struct CapabilityWords: Sendable {
 
     /// Why `action`, a query, does not answer `command`, or nil: the command says no word of the
     /// query's topic (`queryWords`: "warm", "temp", "locked"; misspelt too) and does not name the
-    /// device or the kind of device it asks ("the den thermostat"). The grammar makes the model choose among
-    /// the queries the catalog has, so "how humid is the loft" would otherwise read the temperature.
+    /// device or the kind of device it asks ("the den thermostat"). The grammar makes the model
+    /// choose among the queries the catalog has, so "how humid is the loft" would otherwise read
+    /// the temperature.
     public func unaskedQuery(command: String, action: CanonicalAction) -> String? {
         guard let words = queryWords[action.intent], action.slots["device"] == nil, action.slots["domain"] == nil else { return nil }
         // Misspelt topic words count ("tempp"), but not short words one letter apart ("how", "hot").

@@ -167,9 +167,9 @@ public struct MentionEvidence: Sendable {
 
     /// A reason to refuse `action` when the command says none of the catalog's words for one of
     /// its named values (a colour, a white tone, a fan speed), not even misspelt ("hifh"; "lite
-    /// blue" says blue, and so light blue), nor the value as a number: the grammar makes the model pick one of the
-    /// values even when the command asks for something else ("set the fan to eco mode" is not
-    /// `high`). Nil when every value is said.
+    /// blue" says blue, and so light blue), nor the value as a number: the grammar makes the model
+    /// pick one of the values even when the command asks for something else ("set the fan to eco
+    /// mode" is not `high`). Nil when every value is said.
     public func unsaidValue(of action: CanonicalAction, catalog: Catalog) -> String? {
         guard let intent = catalog.intent(named: action.intent) else { return nil }
         for slot in intent.slots {
@@ -184,15 +184,15 @@ public struct MentionEvidence: Sendable {
             if case .number(let n) = value, numbers.contains(n.description) { continue }
             // Every word of one of its phrases, or the last ("lite blue") outside the devices' names;
             // slips read as what they stand for ("candle lite").
-            let said = phrases.contains { phrase in
+            func said(_ w: String, among words: some Sequence<String>) -> Bool {
+                words.contains { Self.resembles($0, w) || TrainingPhrasing.unslipped($0) == w }
+            }
+            let isSaid = phrases.contains { phrase in
                 let content = MentionEvidence.words(phrase).filter { !Self.fillers.contains($0) }
                 guard let head = content.last else { return false }
-                func resembled(_ w: String, _ by: some Sequence<String>) -> Bool {
-                    by.contains { Self.resembles($0, w) || TrainingPhrasing.unslipped($0) == w }
-                }
-                return content.allSatisfy { resembled($0, commandWords) } || resembled(head, valueWords)
+                return content.allSatisfy { said($0, among: commandWords) } || said(head, among: valueWords)
             }
-            if !said { return "the command names no \(slot.name) the catalog knows (the model chose '\(value)'); nothing done" }
+            if !isSaid { return "the command names no \(slot.name) the catalog knows (the model chose '\(value)'); nothing done" }
         }
         return nil
     }

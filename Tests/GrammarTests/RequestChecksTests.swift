@@ -109,13 +109,15 @@ final class RequestChecksTests: XCTestCase {
         let catalog = try Catalog.load()
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
-        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, options: [String?: [ActionGrammar.TargetOption]])?
+        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames)?
+        var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         for example in generator.examples(count: 4000, seed: 9) {
             if home?.registry != example.registry {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
-                        AbsentNames(catalog: catalog, registry: example.registry), [:])
+                        AbsentNames(catalog: catalog, registry: example.registry))
+                siteOptions = [:]
             }
-            let (registry, words, absent, _) = home!
+            let (registry, words, absent) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -127,9 +129,8 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(words.unaskedQuery(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
-            let site: String? = example.site
-            let options = home!.options[site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: site)
-            home!.options[site] = options
+            let options = siteOptions[example.site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: example.site)
+            siteOptions[example.site] = options
             let evidence = MentionEvidence(command: example.command, options: options, registry: registry, catalog: catalog, weight: 1)
             XCTAssertNil(evidence.unsaidValue(of: action, catalog: catalog), "\(example.command) -> \(example.action)")
         }
