@@ -81,6 +81,10 @@ public struct CapabilityWords: Sendable {
             for word in asks { asking[word, default: []].insert(need) }
             for word in words { supporting[word, default: []].insert(need) }
         }
+        // Training-only phrasings argue for their intents too ("close the blinds to 20 percent").
+        for (need, words) in phrasing where need != Capability.onOff.rawValue {
+            for word in words { supporting[word, default: []].insert(need) }
+        }
         for word in neutral { supporting[word] = nil }
         for word in Self.generalWords { asking[word] = nil }
         self.asking = asking

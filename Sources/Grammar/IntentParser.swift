@@ -92,11 +92,14 @@ public final class IntentParser: @unchecked Sendable {
     private let trie: VocabularyTrie
     private let capabilityWords: CapabilityWords
     private let absentNames: AbsentNames
+    private let effectWords: EffectWords
     private let session: LlamaSession
     private let endToken: Int32
     private var grammars: [String: CompiledGrammar] = [:]
     /// Grammars of the actions on one device (for `retryNamedDevice`), by device id.
     private var deviceGrammars: [String: CompiledGrammar] = [:]
+    /// The grammar of the queries (intents with a response) and `none` per site, for questions.
+    private var queryGrammars: [String: CompiledGrammar] = [:]
     private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
@@ -132,6 +135,7 @@ public final class IntentParser: @unchecked Sendable {
         trie = VocabularyTrie(tokenizer: language.tokenizer)
         capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
         absentNames = AbsentNames(catalog: catalog, registry: registry)
+        effectWords = EffectWords(catalog: catalog, registry: registry)
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
         endToken = end
     }
@@ -190,6 +194,16 @@ public final class IntentParser: @unchecked Sendable {
     private func reaches(_ device: String, _ text: String, site: String?) -> Bool {
         guard let resolved = try? resolver.resolve(text: text, site: site) else { return false }
         return resolved.devices.contains(device)
+    }
+
+    /// The grammar of the queries and `none` at `site` (cached).
+    private func queryGrammar(for site: String?) -> CompiledGrammar {
+        let key = site ?? ""
+        if let grammar = queryGrammars[key] { return grammar }
+        let queries = Set(catalog.intents.filter { $0.response != nil }.map(\.name))
+        let grammar = CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: registry, site: site, only: queries), trie: trie)
+        queryGrammars[key] = grammar
+        return grammar
     }
 
     /// The grammar of the actions on one device (cached).
@@ -274,18 +288,34 @@ public final class IntentParser: @unchecked Sendable {
         }
         // The command names one device that the model's action does not reach (or the model was
         // unsure): decide again among the actions on it, or none.
-        if let named, noneForNamed || result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
-            // The command's tokens are in the cache; feed the last again for the first decision.
+        // Decides again under a narrower grammar. The command's tokens are in the cache; the last
+        // is fed again for the first decision.
+        func decideAgain(under narrower: CompiledGrammar) throws -> DecodeResult {
             session.rewind(to: prefixLength + commandTokens.count - 1)
-            var again = ConstrainedDecoder(grammar: deviceGrammar(named), tokenizer: language.tokenizer, endToken: endToken)
+            var again = ConstrainedDecoder(grammar: narrower, tokenizer: language.tokenizer, endToken: endToken)
             again.drafts = options.draftTargets
             let retried = try again.decode(session, pending: [commandTokens[commandTokens.count - 1]], evidence: evidence)
             timings.outputTokens += retried.tokens.count
             timings.modelCalls += retried.modelCalls
             timings.maskMs += retried.maskSeconds * 1000
+            return retried
+        }
+        if let named, noneForNamed || result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
+            let retried = try decideAgain(under: deviceGrammar(named))
             if retried.text == Catalog.noneIntent {
                 if noneForNamed { return finish(.notACommand, canonical: result.text, confidence: result.confidence) }
                 return finish(.notUnderstood(reason: "the command names \(named.id), which cannot do what it asks (the model first said '\(result.text)')"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            result = retried
+        }
+        // A yes/no question ("is the shed door open") is answered, never acted on: decide again
+        // among the queries.
+        let chosenIntent = result.text.prefix(while: { $0 != " " })
+        if options.capabilityCheck, catalog.intent(named: String(chosenIntent))?.response == nil, QuestionForm.isYesNoQuestion(command) {
+            let retried = try decideAgain(under: queryGrammar(for: site))
+            if retried.text == Catalog.noneIntent {
+                return finish(.notUnderstood(reason: "the command asks a question, which \(chosenIntent) does not answer (the model first said '\(result.text)'); nothing done"),
                               canonical: result.text, confidence: result.confidence)
             }
             result = retried
@@ -306,6 +336,10 @@ public final class IntentParser: @unchecked Sendable {
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
                 ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, let effect = effectWords.unknownEffect(in: command) {
+                return finish(.notUnderstood(reason: "no action makes something '\(effect)'; nothing done"),
+                              canonical: result.text, confidence: result.confidence)
             }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)
         } catch {

@@ -535,6 +535,13 @@ public enum TrainingPhrasing {
         return words
     }
 
+    /// Lowercased words (apostrophes dropped) of the polite openings and endings and fillers the
+    /// training data wraps commands in ("could you", "cheers", "okay so").
+    public static let wrapperWords: Set<String> = {
+        let phrases = TrainingPools.politePrefixes + TrainingPools.fillers + TrainingPools.politeSuffixes
+        return Set(phrases.flatMap { $0.lowercased().replacing("'", with: "").split(separator: " ").map(String.init) })
+    }()
+
     /// The word a one-word slip of the training data stands for ("lite" → "light", "temp" →
     /// "temperature"), or nil.
     public static func unslipped(_ word: String) -> String? { slipTargets[word] }

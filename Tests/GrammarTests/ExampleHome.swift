@@ -12,8 +12,16 @@ enum ExampleHome {
         return try HomeConfiguration.load(configFile: url)
     }
 
+    /// The installed base model with the repository's committed adapter (HARK_ADAPTER overrides
+    /// it). Not `ModelLocator.defaultAdapterPath()`: it looks beside the `hark` executable, and a
+    /// test bundle is not one, so it would quietly give the base model alone.
     static func tunedModel() throws -> LanguageModel {
         let modelPath = try XCTUnwrap(ModelLocator.defaultModelPath(), ModelLocator.notFoundMessage())
-        return try LanguageModel(path: modelPath, adapterPath: ModelLocator.defaultAdapterPath())
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../intents/adapter/hark-intents.lora.gguf").standardized.path
+        let adapterPath = ProcessInfo.processInfo.environment["HARK_ADAPTER"] ?? committed
+        let language = try LanguageModel(path: modelPath, adapterPath: adapterPath)
+        XCTAssertNotNil(language.adapter, "the tuned model has its adapter")
+        return language
     }
 }

@@ -34,6 +34,9 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNotNil(try mismatch("make the porch light blue", "turn_on device=porch.light"))
         XCTAssertNotNil(try mismatch("make the reading lamp louder", "brightness_up device=den.lamp"))
         XCTAssertNotNil(try mismatch("lock the box fan", "turn_off device=den.fan"))
+        // Opening and closing are what covers do, not switches ("open the kettle plug").
+        XCTAssertNotNil(try mismatch("open the dimmer switch", "turn_on device=den.switch"))
+        XCTAssertNotNil(try mismatch("close the speaker", "turn_off device=den.speaker"))
         let reason = try XCTUnwrap(try mismatch("dim the porch light", "turn_off device=porch.light"))
         XCTAssertTrue(reason.contains("'dim'") && reason.contains("brightness"), reason)
     }
@@ -50,7 +53,9 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(try mismatch("turn on the dimmer switch", "turn_on device=den.switch"))
         // Verbs that apply to anything do not ask for one capability.
         XCTAssertNil(try mismatch("stop the box fan", "turn_off device=den.fan"))
-        XCTAssertNil(try mismatch("open up the speaker", "turn_on device=den.speaker"))
+        XCTAssertNil(try mismatch("close and lock the shed lock", "lock device=porch.lock"))
+        XCTAssertNil(try mismatch("open the shed lock", "unlock device=porch.lock"), "the training data's 'open the lock on …'")
+        XCTAssertNil(try mismatch("close the blinds to 20 percent", "set_cover_position domain=cover position=20"))
         XCTAssertNil(try mismatch("warm the den up to 23", "set_temperature area=den temperature=23"))
     }
 
@@ -102,6 +107,51 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(absent.unknownName(in: "set the scene for movie night"))
     }
 
+    func testFindsEffectsNoActionDoes() throws {
+        let effects = EffectWords(catalog: try Catalog.load(), registry: Self.home())
+        XCTAssertEqual(effects.unknownEffect(in: "make the reading lamp twinkle"), "twinkle")
+        XCTAssertEqual(effects.unknownEffect(in: "please make the porch light blink twice"), "blink twice")
+        XCTAssertEqual(effects.unknownEffect(in: "make the lights in the den shimmer like water"), "shimmer water")
+        XCTAssertEqual(effects.unknownEffect(in: "can you make it dance"), "dance")
+        XCTAssertNil(effects.unknownEffect(in: "make the reading lamp brighter"))
+        XCTAssertNil(effects.unknownEffect(in: "make the reading lamp a bit brigter"), "a misspelt action word")
+        XCTAssertNil(effects.unknownEffect(in: "make the den lights forty percent"))
+        XCTAssertNil(effects.unknownEffect(in: "make the reading lamp 40"))
+        XCTAssertNil(effects.unknownEffect(in: "make the box fan go fast"))
+        XCTAssertNil(effects.unknownEffect(in: "could you make it 29.5 in the bedroom cheers"))
+        XCTAssertNil(effects.unknownEffect(in: "make the reading lamp 5700k"))
+        XCTAssertNil(effects.unknownEffect(in: "make it warmer in here"))
+        XCTAssertNil(effects.unknownEffect(in: "make the reading lamp sky blue"))
+        XCTAssertNil(effects.unknownEffect(in: "make sure the shed lock is locked"), "no target after make")
+        XCTAssertNil(effects.unknownEffect(in: "make coffee"), "no target after make")
+        XCTAssertNil(effects.unknownEffect(in: "make the reading lamp"), "nothing after the target")
+        XCTAssertNil(effects.unknownEffect(in: "turn on the reading lamp"))
+        // Settings and media content that no action has.
+        XCTAssertEqual(effects.unknownEffect(in: "put the reading lamp on a rainbow cycle"), "rainbow cycle")
+        XCTAssertEqual(effects.unknownEffect(in: "set the thermostat to eco"), "eco")
+        XCTAssertEqual(effects.unknownEffect(in: "put on some abba on the speaker"), "abba")
+        XCTAssertEqual(effects.unknownEffect(in: "play something relaxing"), "relaxing")
+        XCTAssertNil(effects.unknownEffect(in: "put the box fan on high"))
+        XCTAssertNil(effects.unknownEffect(in: "turn the speaker on please"))
+        XCTAssertNil(effects.unknownEffect(in: "switch the lights on in the bedroom"))
+        XCTAssertNil(effects.unknownEffect(in: "set the thermostat to twenty one"))
+        XCTAssertNil(effects.unknownEffect(in: "play some music on the speaker"))
+        XCTAssertNil(effects.unknownEffect(in: "hit play on the speaker"))
+        XCTAssertNil(effects.unknownEffect(in: "put on the speaker"))
+    }
+
+    func testTellsQuestionsFromCommands() {
+        XCTAssertTrue(QuestionForm.isYesNoQuestion("is the shed door open"))
+        XCTAssertTrue(QuestionForm.isYesNoQuestion("um hey, did someone lock the back door?"))
+        XCTAssertTrue(QuestionForm.isYesNoQuestion("do the lights work"))
+        XCTAssertFalse(QuestionForm.isYesNoQuestion("do me a favour and turn the lights on"))
+        XCTAssertFalse(QuestionForm.isYesNoQuestion("could you close the blinds"))
+        XCTAssertFalse(QuestionForm.isYesNoQuestion("open the blinds is what i said"))
+        XCTAssertFalse(QuestionForm.isYesNoQuestion(""))
+        XCTAssertFalse(QuestionForm.isYesNoQuestion("we're ready for movie night"), "a contraction, not 'were'")
+        XCTAssertTrue(QuestionForm.isYesNoQuestion("isn't the porch light on"))
+    }
+
     /// No action the training data generates (thousands of phrasings of every intent, each on its
     /// own random home) is refused by any check (nor for a value it does not say); most
     /// absent-name examples are.
@@ -109,15 +159,15 @@ final class RequestChecksTests: XCTestCase {
         let catalog = try Catalog.load()
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
-        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames)?
+        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords)?
         var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         for example in generator.examples(count: 4000, seed: 9) {
             if home?.registry != example.registry {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
-                        AbsentNames(catalog: catalog, registry: example.registry))
+                        AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry))
                 siteOptions = [:]
             }
-            let (registry, words, absent) = home!
+            let (registry, words, absent, effects) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -129,6 +179,10 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(words.unaskedQuery(command: example.command, action: action), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
+            XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
+            if catalog.intent(named: action.intent)?.response == nil {
+                XCTAssertFalse(QuestionForm.isYesNoQuestion(example.command), "\(example.command) -> \(example.action)")
+            }
             let options = siteOptions[example.site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: example.site)
             siteOptions[example.site] = options
             let evidence = MentionEvidence(command: example.command, options: options, registry: registry, catalog: catalog, weight: 1)

@@ -1,0 +1,36 @@
+import Foundation
+import Grammar
+import Inference
+import Intents
+import XCTest
+
+/// The checks after the model, end to end with the real model and adapter on the example home:
+/// a yes/no question is answered or refused, never acted on; effects and settings no action has
+/// ("twinkle", "a rainbow cycle") and opening a plug are refused; the plain commands beside them
+/// still act.
+final class ParserChecksTests: XCTestCase {
+    func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
+        let home = try ExampleHome.load()
+        var options = IntentParser.Options()
+        options.threads = 1
+        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        let queries = Set(home.catalog.intents.filter { $0.response != nil }.map(\.name))
+        for question in ["is the patio blind open", "is the coffee machine on", "did somebody lock the front door", "are the counter lights on"] {
+            let result = try parser.parse(question)
+            if case .action = result.outcome {
+                XCTAssertTrue(queries.contains(result.resolved?.canonical.intent ?? ""), "\(question) -> \(result.canonical)")
+            }
+        }
+        for refused in ["make the floor lamp twinkle", "put the desk lamp on a rainbow cycle", "open the coffee machine",
+                        "put on some jazz on the living room speaker"] {
+            let result = try parser.parse(refused)
+            if case .action = result.outcome { XCTFail("\(refused) -> \(result.canonical)") }
+        }
+        for (command, action) in [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
+                                  ("open the patio blind", "open_cover device=living_room.blind"),
+                                  ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")] {
+            let result = try parser.parse(command)
+            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
+        }
+    }
+}
