@@ -70,8 +70,13 @@ public final class IntentParser: @unchecked Sendable {
         /// the catalog's sentences from the start, then the openings of commands heard twice.
         public var cachedOpenings = 16
         /// Refuse an action when the command asks for another capability in the catalog's words
-        /// and not for the action's ("dim the porch light" on an on/off light; `CapabilityWords`).
+        /// and not for the action's ("dim the porch light" on an on/off light; `CapabilityWords`),
+        /// or for an effect or setting no action has (`EffectWords`), and decide a yes/no
+        /// question again among the queries (`QuestionForm`).
         public var capabilityCheck = true
+        /// Refuse an action the command asks for later, for a while or repeatedly ("in ten
+        /// minutes", "at 6 am"; `ScheduleWords`): Hark acts at once and keeps no schedule.
+        public var scheduleCheck = true
         /// Refuse a command that names a common room or device this home lacks ("the bedroom
         /// lights" without a bedroom; `AbsentNames`), whatever the model chose.
         public var absentNameCheck = true
@@ -336,6 +341,11 @@ public final class IntentParser: @unchecked Sendable {
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
                 ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
+            }
+            if options.scheduleCheck, catalog.intent(named: resolved.canonical.intent)?.response == nil,
+               let time = ScheduleWords.schedule(in: command) {
+                return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
+                              canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let effect = effectWords.unknownEffect(in: command) {
                 return finish(.notUnderstood(reason: "no action makes something '\(effect)'; nothing done"),

@@ -6,8 +6,8 @@ import XCTest
 
 /// The checks after the model, end to end with the real model and adapter on the example home:
 /// a yes/no question is answered or refused, never acted on; effects and settings no action has
-/// ("twinkle", "a rainbow cycle") and opening a plug are refused; the plain commands beside them
-/// still act.
+/// ("twinkle", "a rainbow cycle"), opening a plug and actions asked for later are refused; the
+/// plain commands beside them still act.
 final class ParserChecksTests: XCTestCase {
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
         let home = try ExampleHome.load()
@@ -22,7 +22,8 @@ final class ParserChecksTests: XCTestCase {
             }
         }
         for refused in ["make the floor lamp twinkle", "put the desk lamp on a rainbow cycle", "open the coffee machine",
-                        "put on some jazz on the living room speaker"] {
+                        "put on some jazz on the living room speaker", "turn off the counter lights in ten minutes",
+                        "open the patio blind at 7 am"] {
             let result = try parser.parse(refused)
             if case .action = result.outcome { XCTFail("\(refused) -> \(result.canonical)") }
         }

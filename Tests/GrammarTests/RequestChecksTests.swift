@@ -152,6 +152,26 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertTrue(QuestionForm.isYesNoQuestion("isn't the porch light on"))
     }
 
+    func testFindsTimesOtherThanNow() {
+        XCTAssertEqual(ScheduleWords.schedule(in: "turn off the lights in ten minutes"), "in ten minutes")
+        XCTAssertEqual(ScheduleWords.schedule(in: "run the box fan for half an hour"), "for half an hour")
+        XCTAssertEqual(ScheduleWords.schedule(in: "heating on at 6 am please"), "at 6 am")
+        XCTAssertEqual(ScheduleWords.schedule(in: "switch the porch light on at 7pm"), "at 7pm")
+        XCTAssertEqual(ScheduleWords.schedule(in: "unlock the door at seven o'clock"), "at seven oclock")
+        XCTAssertEqual(ScheduleWords.schedule(in: "close the blinds at sunset"), "at sunset")
+        XCTAssertEqual(ScheduleWords.schedule(in: "open the blinds every morning"), "every morning")
+        XCTAssertEqual(ScheduleWords.schedule(in: "turn the heating up when i get home"), "when i get home")
+        XCTAssertEqual(ScheduleWords.schedule(in: "lights off in 5 mins"), "in 5 mins")
+        XCTAssertEqual(ScheduleWords.schedule(in: "put the fan on tomorrow"), "tomorrow")
+        XCTAssertNil(ScheduleWords.schedule(in: "set the lamp at 40"))
+        XCTAssertNil(ScheduleWords.schedule(in: "pause it for a sec"))
+        XCTAssertNil(ScheduleWords.schedule(in: "turn off the lights in the bedroom"))
+        XCTAssertNil(ScheduleWords.schedule(in: "dim the lights for movie night"))
+        XCTAssertNil(ScheduleWords.schedule(in: "it's freezing in here"))
+        XCTAssertNil(ScheduleWords.schedule(in: "set the thermostat to 21 for me"))
+        XCTAssertNil(ScheduleWords.schedule(in: "start the good morning scene"))
+    }
+
     /// No action the training data generates (thousands of phrasings of every intent, each on its
     /// own random home) is refused by any check (nor for a value it does not say); most
     /// absent-name examples are.
@@ -182,6 +202,7 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
             if catalog.intent(named: action.intent)?.response == nil {
                 XCTAssertFalse(QuestionForm.isYesNoQuestion(example.command), "\(example.command) -> \(example.action)")
+                XCTAssertNil(ScheduleWords.schedule(in: example.command), "\(example.command) -> \(example.action)")
             }
             let options = siteOptions[example.site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: example.site)
             siteOptions[example.site] = options

@@ -1,0 +1,69 @@
+/// Finds when a command asks for its action to happen later, for a while or again and again
+/// ("turn off the lights in ten minutes", "run the fan for an hour", "heating on at 6 am",
+/// "every morning", "when I get home"). Hark acts at once and keeps no schedule, so such a command
+/// is refused with the words that asked for the time, never carried out now.
+public enum ScheduleWords {
+    /// Units of a wait or a duration. Not seconds: "pause it for a sec" is a pause.
+    static let units: Set<String> = ["minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks"]
+    /// Words of an amount of time before its unit ("half an", "a couple of", "twenty five").
+    static let amountWords: Set<String> = ["a", "an", "half", "few", "couple", "of", "quarter", "one", "two", "three", "four",
+                                           "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
+                                           "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "more", "another", "other"]
+    static let clockWords: Set<String> = ["am", "pm", "oclock"]
+    static let timesOfDay: Set<String> = ["noon", "midday", "midnight", "sunset", "sunrise", "dusk", "dawn", "bedtime"]
+    static let periods: Set<String> = ["day", "morning", "afternoon", "evening", "night", "hour", "minute", "week", "weekday",
+                                       "weekend", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    static let arrivals: Set<String> = ["get", "gets", "come", "comes", "leave", "leaves", "arrive", "arrives", "go", "goes",
+                                        "wake", "wakes", "am", "are", "is"]
+
+    /// The words that ask for a time other than now, or nil.
+    public static func schedule(in command: String) -> String? {
+        let words = MentionEvidence.words(command)
+        func isAmount(_ w: String) -> Bool { amountWords.contains(w) || w.allSatisfy(\.isNumber) }
+        func isClock(_ w: String) -> Bool {
+            clockWords.contains(w) || (w.count > 2 && ["am", "pm"].contains(String(w.suffix(2))) && w.dropLast(2).allSatisfy(\.isNumber))
+        }
+        for (i, word) in words.enumerated() {
+            let next = words.dropFirst(i + 1)
+            switch word {
+            case "in", "for", "after", "within":
+                // An amount of time: up to three amount words, then a unit.
+                let amount = next.prefix(while: isAmount).prefix(3)
+                if !amount.isEmpty, let unit = next.dropFirst(amount.count).first, units.contains(unit) {
+                    return ([word] + amount + [unit]).joined(separator: " ")
+                }
+                if word == "in", next.first == "the", let part = next.dropFirst().first, ["morning", "afternoon", "evening"].contains(part) {
+                    return "in the \(part)"
+                }
+                if word != "in", let time = next.first, timesOfDay.contains(time) { return "\(word) \(time)" }
+            case "at", "by", "before", "until", "till", "from":
+                // A clock time: "at 6 am", "at 7pm", "at seven oclock", "at 6 30 pm", "at half past".
+                let time = next.prefix(3)
+                if let end = time.firstIndex(where: isClock), time[time.startIndex..<end].allSatisfy({ isAmount($0) || clockNumberWords.contains($0) }) {
+                    return ([word] + time[time.startIndex...end]).joined(separator: " ")
+                }
+                if let first = time.first, isClock(first) { return "\(word) \(first)" }
+                if let first = time.first, timesOfDay.contains(first) { return "\(word) \(first)" }
+                if time.count >= 2, ["half", "quarter"].contains(time[time.startIndex]), ["past", "to"].contains(time[time.startIndex + 1]) {
+                    return ([word] + time).joined(separator: " ")
+                }
+            case "tomorrow", "later":
+                return word
+            case "every", "each":
+                if let period = next.first, periods.contains(period) { return "\(word) \(period)" }
+            case "when":
+                if let who = next.first, ["i", "we", "someone", "somebody", "they", "the"].contains(who),
+                   next.dropFirst().prefix(2).contains(where: arrivals.contains) {
+                    return (["when"] + next.prefix(3)).joined(separator: " ")
+                }
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// Number words a clock time may hold besides the amount words ("at eleven thirty pm").
+    static let clockNumberWords: Set<String> = ["eleven", "twelve", "thirteen", "fourteen", "sixteen", "seventeen", "eighteen",
+                                                 "nineteen", "thirty", "forty", "fifty", "oh"]
+}
