@@ -16,6 +16,12 @@ public struct EffectWords: Sendable {
     let actionWords: Set<String>
     /// The home's device, area and scene names and the domain words, as words.
     let names: [[String]]
+    /// The home's device names and aliases, as words.
+    let deviceStarts: [[String]]
+    /// Words of the home's names and the domain words, which a misspelt word may stand for.
+    let nameWords: [String]
+    /// The polite words and fillers around a command, which a misspelt word may stand for.
+    let politeWords: [String]
 
     /// Words between "make" and its target's name, or standing for the target.
     static let targetWords: Set<String> = ["the", "my", "our", "your", "this", "that", "these", "those", "all", "both",
@@ -42,10 +48,14 @@ public struct EffectWords: Sendable {
                 if case .enumeration(let values) = slot.type { words.formUnion(values.flatMap { $0.phrases.flatMap(MentionEvidence.words) }) }
             }
         }
+        words.formUnion(TrainingPhrasing.gerundWords)
         words.formUnion((catalog.colors.flatMap(\.phrases) + catalog.colorTemperatures.flatMap(\.phrases)).flatMap(MentionEvidence.words))
         actionWords = words
         let domainWords = catalog.domainPhrases.values.flatMap { $0.map(MentionEvidence.words) }
         names = Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
+        deviceStarts = registry.devices.flatMap { $0.phrases.map(MentionEvidence.words) }.filter { !$0.isEmpty }
+        nameWords = Array(Set(names.flatMap { $0 })).sorted()
+        politeWords = TrainingPhrasing.wrapperWords.filter { $0.count >= 4 }.sorted()
     }
 
     /// What a command asks its target to become or play when none of those words asks for an
@@ -53,7 +63,9 @@ public struct EffectWords: Sendable {
     /// - "make <target> <effect>": "make the rope light twinkle";
     /// - "(put|set|turn|switch) <target> (on|to|into) <setting>": "put the lights on a rainbow
     ///   cycle", "set the heater to eco";
-    /// - "play <content>", "put on <content>": "put on some abba on the jukebox".
+    /// - "play <content>", "put on <content>": "put on some abba on the jukebox";
+    /// - "<request> (on|of|from|for|with) the <device>": "turn on subtitles on the projector",
+    ///   "next station on the radio", "what's the air pressure on the barometer".
     /// A number in an effect or setting is a value to set ("make it 21", "make the lamp 4000k"),
     /// so such commands are left alone, as are commands with no target after the verb ("make
     /// sure", "make coffee") or nothing after the target.
@@ -78,8 +90,19 @@ public struct EffectWords: Sendable {
         for verb in words.indices where words[verb] == "play" || (words[verb] == "put" && words.dropFirst(verb + 1).first == "on") {
             if let content = unknownWords(words, named: named, from: verb + (words[verb] == "play" ? 1 : 2)) { return content }
         }
+        // "<request> on the <device>": what is asked of the device stands before it.
+            for at in words.indices.dropFirst() where Self.ofDevice.contains(words[at]) {
+            var next = at + 1
+            while next < words.count, ["the", "my", "our"].contains(words[next]) { next += 1 }
+            guard next < words.count, deviceStarts.contains(where: { Array(words.dropFirst(next).prefix($0.count)) == $0 }) else { continue }
+            if words[..<at].contains(where: Self.isNumber) { continue }
+            if let request = unknownWords(Array(words[..<at]), named: Array(named[..<at]), from: 0) { return request }
+        }
         return nil
     }
+
+    /// Words that join a request to the device it is made of ("next station on the radio").
+    static let ofDevice: Set<String> = ["on", "of", "from", "for", "with"]
 
     /// Verbs that take a target and then what it should become.
     static let settingVerbs: Set<String> = ["make", "put", "set", "turn", "switch"]
@@ -90,11 +113,18 @@ public struct EffectWords: Sendable {
         guard from < words.count else { return nil }
         let rest = words.indices[from...].filter { !named[$0] }.map { words[$0] }
             .filter { !CapabilityWords.generalWords.contains($0) && !TrainingPhrasing.wrapperWords.contains($0) }
-        func asksForAction(_ word: String) -> Bool {
-            actionWords.contains(word) || Self.isNumber(word)
-                || (word.count >= 4 && actionWords.contains { $0.count >= 4 && MentionEvidence.resembles(word, $0) })
+        // Misspellings count as the word they resemble: of an action ("brigter"), a name
+        // ("kitchin") or a polite word ("harkk").
+        // A word of a name said without the rest of the name ("air" of "air conditioning") is
+        // not explained by it; a misspelt name is only taken as one when the word is long enough
+        // not to be another word one letter away ("blink" is not "blind").
+        func explained(_ word: String) -> Bool {
+            if actionWords.contains(word) || Self.isNumber(word) { return true }
+            if actionWords.contains(where: { $0.count >= 4 && MentionEvidence.resembles(word, $0) })
+                || politeWords.contains(where: { MentionEvidence.resembles(word, $0) }) { return true }
+            return word.count >= 6 && nameWords.contains { $0 != word && MentionEvidence.resembles(word, $0) }
         }
-        guard !rest.isEmpty, !rest.contains(where: asksForAction) else { return nil }
+        guard !rest.isEmpty, !rest.contains(where: explained) else { return nil }
         return rest.joined(separator: " ")
     }
 }

@@ -98,6 +98,8 @@ public final class IntentParser: @unchecked Sendable {
     private let capabilityWords: CapabilityWords
     private let absentNames: AbsentNames
     private let effectWords: EffectWords
+    /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
+    private let nameWords: Set<String>
     private let session: LlamaSession
     private let endToken: Int32
     private var grammars: [String: CompiledGrammar] = [:]
@@ -141,6 +143,7 @@ public final class IntentParser: @unchecked Sendable {
         capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
         absentNames = AbsentNames(catalog: catalog, registry: registry)
         effectWords = EffectWords(catalog: catalog, registry: registry)
+        nameWords = Set(MentionEvidence.nameWords(registry).flatMap { $0 })
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
         endToken = end
     }
@@ -343,7 +346,7 @@ public final class IntentParser: @unchecked Sendable {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             if options.scheduleCheck, catalog.intent(named: resolved.canonical.intent)?.response == nil,
-               let time = ScheduleWords.schedule(in: command) {
+               let time = ScheduleWords.schedule(in: command, names: nameWords) {
                 return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
                               canonical: result.text, confidence: result.confidence)
             }

@@ -16,8 +16,9 @@ public enum ScheduleWords {
     static let arrivals: Set<String> = ["get", "gets", "come", "comes", "leave", "leaves", "arrive", "arrives", "go", "goes",
                                         "wake", "wakes", "am", "are", "is"]
 
-    /// The words that ask for a time other than now, or nil.
-    public static func schedule(in command: String) -> String? {
+    /// The words that ask for a time other than now, or nil. A time of day that is a word of one
+    /// of `names` (the home's names: a scene called "sunset") is a name there, not a time.
+    public static func schedule(in command: String, names: Set<String> = []) -> String? {
         let words = MentionEvidence.words(command)
         func isAmount(_ w: String) -> Bool { amountWords.contains(w) || w.allSatisfy(\.isNumber) }
         func isClock(_ w: String) -> Bool {
@@ -35,7 +36,7 @@ public enum ScheduleWords {
                 if word == "in", next.first == "the", let part = next.dropFirst().first, ["morning", "afternoon", "evening"].contains(part) {
                     return "in the \(part)"
                 }
-                if word != "in", let time = next.first, timesOfDay.contains(time) { return "\(word) \(time)" }
+                if word != "in", let time = next.first, timesOfDay.contains(time), !names.contains(time) { return "\(word) \(time)" }
             case "at", "by", "before", "until", "till", "from":
                 // A clock time: "at 6 am", "at 7pm", "at seven oclock", "at 6 30 pm", "at half past".
                 let time = next.prefix(3)
@@ -43,7 +44,7 @@ public enum ScheduleWords {
                     return ([word] + time[time.startIndex...end]).joined(separator: " ")
                 }
                 if let first = time.first, isClock(first) { return "\(word) \(first)" }
-                if let first = time.first, timesOfDay.contains(first) { return "\(word) \(first)" }
+                if let first = time.first, timesOfDay.contains(first), !names.contains(first) { return "\(word) \(first)" }
                 if time.count >= 2, ["half", "quarter"].contains(time[time.startIndex]), ["past", "to"].contains(time[time.startIndex + 1]) {
                     return ([word] + time).joined(separator: " ")
                 }

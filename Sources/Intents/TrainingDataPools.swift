@@ -542,6 +542,9 @@ public enum TrainingPhrasing {
         return Set(phrases.flatMap { $0.lowercased().replacing("'", with: "").split(separator: " ").map(String.init) })
     }()
 
+    /// The "-ing" forms the training data's "would you mind …" phrasings use ("switching").
+    public static let gerundWords: Set<String> = Set(TrainingPools.gerunds.values)
+
     /// The word a one-word slip of the training data stands for ("lite" → "light", "temp" →
     /// "temperature"), or nil.
     public static func unslipped(_ word: String) -> String? { slipTargets[word] }
