@@ -43,9 +43,11 @@ public enum ActionGrammar {
 
     /// The actions on one device (each intent whose capability it has, with `device=<id>` and the
     /// intent's other slots), or `none`: for deciding what a command that names the device asks.
-    public static func deviceExpression(catalog: Catalog, registry: Registry, device: Device) -> GrammarExpression {
-        var intents: [GrammarExpression] = [.literal(Catalog.noneIntent)]
-        for intent in catalog.intents {
+    /// `only`, when given, keeps those intents and leaves `none` out (the queries, for a question
+    /// about the device).
+    public static func deviceExpression(catalog: Catalog, registry: Registry, device: Device, only: Set<String>? = nil) -> GrammarExpression {
+        var intents: [GrammarExpression] = only == nil ? [.literal(Catalog.noneIntent)] : []
+        for intent in catalog.intents where only?.contains(intent.name) ?? true {
             guard let target = intent.target, device.has(target.capability) else { continue }
             guard let fields = slotFields(of: intent, catalog: catalog, registry: registry) else { continue }
             intents.append(.sequence([.literal("\(intent.name) device=\(device.id)")] + fields))

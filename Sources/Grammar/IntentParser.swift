@@ -105,7 +105,8 @@ public final class IntentParser: @unchecked Sendable {
     private var grammars: [String: CompiledGrammar] = [:]
     /// Grammars of the actions on one device (for `retryNamedDevice`), by device id.
     private var deviceGrammars: [String: CompiledGrammar] = [:]
-    /// The grammar of the queries (intents with a response) and `none` per site, for questions.
+    /// The grammars of the queries (intents with a response) and `none` per site and per named
+    /// device, for questions.
     private var queryGrammars: [String: CompiledGrammar] = [:]
     private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
@@ -204,12 +205,21 @@ public final class IntentParser: @unchecked Sendable {
         return resolved.devices.contains(device)
     }
 
-    /// The grammar of the queries and `none` at `site` (cached).
-    private func queryGrammar(for site: String?) -> CompiledGrammar {
-        let key = site ?? ""
-        if let grammar = queryGrammars[key] { return grammar }
+    /// The queries (intents with a response) that can be asked of `device`.
+    private func queries(on device: Device) -> [Intent] {
+        catalog.intents.filter { $0.response != nil && $0.target.map { device.has($0.capability) } == true }
+    }
+
+    /// The grammar of the queries on `device` when the command names one (a question about a
+    /// device the model took for a command on it: "is the porch light on"), else of the queries
+    /// and `none` at `site` (cached).
+    private func queryGrammar(for site: String?, device: Device?) -> CompiledGrammar {
         let queries = Set(catalog.intents.filter { $0.response != nil }.map(\.name))
-        let grammar = CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: registry, site: site, only: queries), trie: trie)
+        let key = device.map { "device:" + $0.id } ?? "site:" + (site ?? "")
+        if let grammar = queryGrammars[key] { return grammar }
+        let expression = device.map { ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: $0, only: queries) }
+            ?? ActionGrammar.expression(catalog: catalog, registry: registry, site: site, only: queries)
+        let grammar = CompiledGrammar(expression, trie: trie)
         queryGrammars[key] = grammar
         return grammar
     }
@@ -318,10 +328,14 @@ public final class IntentParser: @unchecked Sendable {
             result = retried
         }
         // A yes/no question ("is the shed door open") is answered, never acted on: decide again
-        // among the queries.
+        // among the queries (on the device it names, if it names one).
         let chosenIntent = result.text.prefix(while: { $0 != " " })
         if options.capabilityCheck, catalog.intent(named: String(chosenIntent))?.response == nil, QuestionForm.isYesNoQuestion(command) {
-            let retried = try decideAgain(under: queryGrammar(for: site))
+            if let named, queries(on: named).isEmpty {
+                return finish(.notUnderstood(reason: "the command asks a question about \(named.id), and no query answers one about a \(named.type.rawValue); nothing done"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            let retried = try decideAgain(under: queryGrammar(for: site, device: named))
             if retried.text == Catalog.noneIntent {
                 return finish(.notUnderstood(reason: "the command asks a question, which \(chosenIntent) does not answer (the model first said '\(result.text)'); nothing done"),
                               canonical: result.text, confidence: result.confidence)
