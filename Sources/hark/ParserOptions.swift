@@ -27,8 +27,11 @@ struct ParserOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not draft the named target and verify it in one pass (same output, more passes).")
     var noDrafts = false
 
-    @Flag(name: .long, help: "Do not refuse actions whose capability the command's words argue against ('dim' on an on/off light).")
+    @Flag(name: .long, help: "Do not refuse actions whose capability the command's words argue against ('dim' on an on/off light), effects no action has ('twinkle'), or acting on a question.")
     var noCapabilityCheck = false
+
+    @Flag(name: .long, help: "Do not refuse actions asked for later ('in ten minutes', 'at 6 am').")
+    var noScheduleCheck = false
 
     @Flag(name: .long, help: "Do not refuse commands that name a common room or device this home lacks.")
     var noAbsentNameCheck = false
@@ -52,6 +55,7 @@ struct ParserOptions: ParsableArguments {
         options.mentionIntentWeight = mentionIntentWeight
         options.draftTargets = !noDrafts
         options.capabilityCheck = !noCapabilityCheck
+        options.scheduleCheck = !noScheduleCheck
         options.absentNameCheck = !noAbsentNameCheck
         let language = try model.load()
         options.examples = examples ?? (language.adapter == nil ? 8 : 0)
