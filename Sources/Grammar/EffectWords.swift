@@ -1,23 +1,25 @@
 import Intents
 
-/// Reads what a "make <target> <effect>" command asks its target to do ("make the rope light
-/// twinkle", "make the desk lamp blink twice"), and finds when no word of that effect is a word
-/// any action of the catalog is asked with. Lights that dance, twinkle or shimmer are features
-/// real devices have and the catalog lacks; the grammar makes the model choose some action the
-/// light can do, so without this check such a command brightens the light.
+/// Reads what a command asks its target to do or become, where the words of that request stand
+/// ("make the rope light twinkle", "put the lights on a rainbow cycle", "put on some abba", "turn
+/// on subtitles on the projector"), and finds when none of them is a word any action of the
+/// catalog is asked with. Such effects, settings and media content are features real devices have
+/// and the catalog lacks; the grammar makes the model choose some action the device can do, so
+/// without this check such a command brightens the light or turns the projector on.
 ///
 /// The words that count as asking for an action are the literal words of every acting intent's
-/// catalog templates, keywords and named values (colours, tones, speeds), of its training-only
-/// phrasings ("make it cosier"). A number after the target is a value to set, so such commands
-/// are left alone. Words that apply to anything (`CapabilityWords`'s general words: "go", "be",
-/// "like") and the polite words and fillers around a command ("cheers") say nothing either way.
+/// catalog templates, keywords and named values (colours, tones, speeds) and of its training-only
+/// phrasings ("make it cosier"), with their "-ing" forms. A number in the request is a value to
+/// set, so such commands are left alone. Words that apply to anything (`CapabilityWords`'s general
+/// words: "go", "be", "like") and the polite words and fillers around a command ("cheers") say
+/// nothing either way. It assumes lowercased words as `MentionEvidence.words` spells them.
 public struct EffectWords: Sendable {
     /// Words some acting intent is asked with (lowercased, apostrophes dropped).
     let actionWords: Set<String>
     /// The home's device, area and scene names and the domain words, as words.
     let names: [[String]]
     /// The home's device names and aliases, as words.
-    let deviceStarts: [[String]]
+    let deviceNames: [[String]]
     /// Words of the home's names and the domain words, which a misspelt word may stand for.
     let nameWords: [String]
     /// The polite words and fillers around a command, which a misspelt word may stand for.
@@ -53,7 +55,7 @@ public struct EffectWords: Sendable {
         actionWords = words
         let domainWords = catalog.domainPhrases.values.flatMap { $0.map(MentionEvidence.words) }
         names = Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
-        deviceStarts = registry.devices.flatMap { $0.phrases.map(MentionEvidence.words) }.filter { !$0.isEmpty }
+        deviceNames = registry.devices.flatMap { $0.phrases.map(MentionEvidence.words) }.filter { !$0.isEmpty }
         nameWords = Array(Set(names.flatMap { $0 })).sorted()
         politeWords = TrainingPhrasing.wrapperWords.filter { $0.count >= 4 }.sorted()
     }
@@ -94,7 +96,7 @@ public struct EffectWords: Sendable {
             for at in words.indices.dropFirst() where Self.ofDevice.contains(words[at]) {
             var next = at + 1
             while next < words.count, ["the", "my", "our"].contains(words[next]) { next += 1 }
-            guard next < words.count, deviceStarts.contains(where: { Array(words.dropFirst(next).prefix($0.count)) == $0 }) else { continue }
+            guard next < words.count, deviceNames.contains(where: { Array(words.dropFirst(next).prefix($0.count)) == $0 }) else { continue }
             if words[..<at].contains(where: Self.isNumber) { continue }
             if let request = unknownWords(Array(words[..<at]), named: Array(named[..<at]), from: 0) { return request }
         }

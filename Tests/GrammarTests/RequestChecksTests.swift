@@ -4,7 +4,9 @@ import Intents
 import XCTest
 
 /// The lexical checks after the model: words asking for a capability the action lacks
-/// (`CapabilityWords`) and common names the home lacks (`AbsentNames`).
+/// (`CapabilityWords`), common names the home lacks (`AbsentNames`), effects and settings no
+/// action has (`EffectWords`), questions (`QuestionForm`) and times other than now
+/// (`ScheduleWords`). `HARK_CHECKED_EXAMPLES` sets how many generated actions must pass (4000).
 final class RequestChecksTests: XCTestCase {
     static func home() -> Registry {
         func device(_ id: String, _ name: String, _ aliases: [String] = [], _ area: String, _ type: DeviceType) -> Device {
