@@ -95,8 +95,14 @@ public struct CapabilityWords: Sendable {
             for (word, needs) in supporting where needs.contains(need) { words.insert(word) }
             return words.subtracting(Self.generalWords.subtracting(Self.readingVerbs))
         }
+        names = Self.namesAndDomainWords(catalog: catalog, registry: registry)
+    }
+
+    /// The registry's device, area and scene names and the catalog's domain words, as words: the
+    /// parts of a command that name what it acts on rather than what it asks.
+    static func namesAndDomainWords(catalog: Catalog, registry: Registry) -> [[String]] {
         let domainWords = catalog.domainPhrases.values.flatMap { $0.map(MentionEvidence.words) }
-        names = Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
+        return Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
     }
 
     /// The literal words of a template (not of the rules it references, nor slot values).

@@ -53,8 +53,7 @@ public struct EffectWords: Sendable {
         words.formUnion(TrainingPhrasing.gerundWords)
         words.formUnion((catalog.colors.flatMap(\.phrases) + catalog.colorTemperatures.flatMap(\.phrases)).flatMap(MentionEvidence.words))
         actionWords = words
-        let domainWords = catalog.domainPhrases.values.flatMap { $0.map(MentionEvidence.words) }
-        names = Array(MentionEvidence.nameWords(registry).union(domainWords.filter { !$0.isEmpty }))
+        names = CapabilityWords.namesAndDomainWords(catalog: catalog, registry: registry)
         deviceNames = registry.devices.flatMap { $0.phrases.map(MentionEvidence.words) }.filter { !$0.isEmpty }
         nameWords = Array(Set(names.flatMap { $0 })).sorted()
         politeWords = TrainingPhrasing.wrapperWords.filter { $0.count >= 4 }.sorted()
@@ -93,7 +92,7 @@ public struct EffectWords: Sendable {
             if let content = unknownWords(words, named: named, from: verb + (words[verb] == "play" ? 1 : 2)) { return content }
         }
         // "<request> on the <device>": what is asked of the device stands before it.
-            for at in words.indices.dropFirst() where Self.ofDevice.contains(words[at]) {
+        for at in words.indices.dropFirst() where Self.ofDevice.contains(words[at]) {
             var next = at + 1
             while next < words.count, ["the", "my", "our"].contains(words[next]) { next += 1 }
             guard next < words.count, deviceNames.contains(where: { Array(words.dropFirst(next).prefix($0.count)) == $0 }) else { continue }

@@ -214,9 +214,9 @@ public final class IntentParser: @unchecked Sendable {
     /// device the model took for a command on it: "is the porch light on"), else of the queries
     /// and `none` at `site` (cached).
     private func queryGrammar(for site: String?, device: Device?) -> CompiledGrammar {
-        let queries = Set(catalog.intents.filter { $0.response != nil }.map(\.name))
         let key = device.map { "device:" + $0.id } ?? "site:" + (site ?? "")
         if let grammar = queryGrammars[key] { return grammar }
+        let queries = Set(catalog.intents.filter { $0.response != nil }.map(\.name))
         let expression = device.map { ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: $0, only: queries) }
             ?? ActionGrammar.expression(catalog: catalog, registry: registry, site: site, only: queries)
         let grammar = CompiledGrammar(expression, trie: trie)
