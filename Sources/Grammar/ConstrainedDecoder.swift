@@ -65,6 +65,9 @@ public struct DecodeResult: Sendable, Equatable {
     public var draftedDecisions = 0
     /// Time spent finding legal tokens (mask lookups, cached or not), in seconds.
     public var maskSeconds: Double
+    /// The model's own probability (without the mention bias) at the first decision that the
+    /// output begins towards `ConstrainedDecoder.watchedOpening`; nil when none was watched.
+    public var watchedProbability: Double? = nil
 }
 
 /// Greedy decoding under a grammar: at each step only tokens that keep the output inside the
@@ -84,6 +87,8 @@ public struct ConstrainedDecoder {
     public let maxSteps: Int
     /// Whether to draft and verify targets (when the scorer can).
     public var drafts = true
+    /// Output text whose probability at the first decision is reported (`watchedProbability`).
+    public var watchedOpening: [UInt8]? = nil
 
     public init(grammar: CompiledGrammar, tokenizer: BPETokenizer, endToken: Int32, maxSteps: Int = 96) {
         self.grammar = grammar
@@ -164,6 +169,23 @@ public struct ConstrainedDecoder {
         return (best, 1 / total)
     }
 
+    /// The softmax mass of the legal tokens at `decision` that are compatible with `watchedOpening`
+    /// (raw logits, no bias); nil when nothing is watched.
+    func watchedMass(_ decision: Decision, logits: [Float]) -> Double? {
+        guard let watched = watchedOpening else { return nil }
+        let top = logits.max() ?? 0
+        var total = 0.0, mass = 0.0
+        for (i, value) in logits.enumerated() {
+            let p = exp(Double(value - top))
+            total += p
+            if i < decision.legal.count {
+                let bytes = tokenizer.tokenBytes(decision.legal[i].token)
+                if !bytes.isEmpty, bytes.starts(with: watched) || watched.starts(with: bytes) { mass += p }
+            }
+        }
+        return mass / total
+    }
+
     /// Decodes from a scorer that has already consumed the prompt; `pending` are tokens to feed
     /// before the first decision (e.g. the last prompt tokens, so they share one model pass).
     /// `evidence`, when given, biases each decision towards what the command names.
@@ -173,6 +195,7 @@ public struct ConstrainedDecoder {
         var pending = initial
         var confidence = 1.0
         var calls = 0, drafted = 0
+        var watched: Double?
         let drafting = drafts && scorer.verifiesDrafts && evidence != nil
 
         var steps = 0
@@ -183,6 +206,7 @@ public struct ConstrainedDecoder {
                 calls += 1
                 pending = []
                 for (j, step) in plan.decisions.enumerated() {
+                    if step.cursor.output.isEmpty, watched == nil { watched = watchedMass(step.decision, logits: logits[j]) }
                     let (best, probability) = choose(step.decision, logits: logits[j], output: step.cursor.output, evidence: evidence)
                     confidence *= probability
                     let choice = best == step.decision.candidates.count - 1 && step.decision.accepting ? endToken : step.decision.legal[best].token
@@ -207,6 +231,7 @@ public struct ConstrainedDecoder {
             let logits = try scorer.feed(pending, candidates: decision.candidates)
             calls += 1
             pending = []
+            if cursor.output.isEmpty, watched == nil { watched = watchedMass(decision, logits: logits) }
             let (best, probability) = choose(decision, logits: logits, output: cursor.output, evidence: evidence)
             confidence *= probability
             if decision.accepting && best == decision.candidates.count - 1 { break }
@@ -216,7 +241,8 @@ public struct ConstrainedDecoder {
         }
         let text = String(decoding: cursor.output, as: UTF8.self)
         return DecodeResult(text: text, tokens: cursor.tokens, confidence: confidence, modelCalls: calls,
-                            forcedTokens: cursor.forced, draftedDecisions: drafted, maskSeconds: maskTime.seconds)
+                            forcedTokens: cursor.forced, draftedDecisions: drafted, maskSeconds: maskTime.seconds,
+                            watchedProbability: watched)
     }
 
     /// A drafted continuation to verify in one pass: every token to feed (`pending`, then the

@@ -112,20 +112,34 @@ public struct EffectWords: Sendable {
     /// joined, when there are some and none of them asks for an action; else nil.
     func unknownWords(_ words: [String], named: [Bool], from: Int) -> String? {
         guard from < words.count else { return nil }
-        let rest = words.indices[from...].filter { !named[$0] }.map { words[$0] }
-            .filter { !CapabilityWords.generalWords.contains($0) && !TrainingPhrasing.wrapperWords.contains($0) }
-        // Misspellings count as the word they resemble: of an action ("brigter"), a name
-        // ("kitchin") or a polite word ("harkk").
-        // A word of a name said without the rest of the name ("air" of "air conditioning") is
-        // not explained by it; a misspelt name is only taken as one when the word is long enough
-        // not to be another word one letter away ("blink" is not "blind").
-        func explained(_ word: String) -> Bool {
-            if actionWords.contains(word) || Self.isNumber(word) { return true }
-            if actionWords.contains(where: { $0.count >= 4 && MentionEvidence.resembles(word, $0) })
-                || politeWords.contains(where: { MentionEvidence.resembles(word, $0) }) { return true }
-            return word.count >= 6 && nameWords.contains { $0 != word && MentionEvidence.resembles(word, $0) }
-        }
+        let rest = words.indices[from...].filter { !named[$0] }.map { words[$0] }.filter(isContentWord)
         guard !rest.isEmpty, !rest.contains(where: explained) else { return nil }
         return rest.joined(separator: " ")
+    }
+
+    /// The command's words that are outside the home's names, general words and polite words and
+    /// ask for no action of the catalog ("much energy using" in "how much energy is the slow cooker
+    /// using"), in order; empty when every word is accounted for.
+    public func unexplainedWords(in command: String) -> [String] {
+        let words = MentionEvidence.words(command)
+        let named = MentionEvidence.covered(words, by: names)
+        return words.indices.filter { !named[$0] }.map { words[$0] }.filter { isContentWord($0) && !explained($0) }
+    }
+
+    /// Whether a word outside the names may say something: not a general or polite word.
+    private func isContentWord(_ word: String) -> Bool {
+        !CapabilityWords.generalWords.contains(word) && !TrainingPhrasing.wrapperWords.contains(word)
+    }
+
+    /// Whether a word asks for an action, is a number, or is a misspelling of an action word
+    /// ("brigter"), a name ("kitchin") or a polite word ("harkk"). A word of a name said without
+    /// the rest of the name ("air" of "air conditioning") is not explained by it; a misspelt name
+    /// is only taken as one when the word is long enough not to be another word one letter away
+    /// ("blink" is not "blind").
+    private func explained(_ word: String) -> Bool {
+        if actionWords.contains(word) || Self.isNumber(word) { return true }
+        if actionWords.contains(where: { $0.count >= 4 && MentionEvidence.resembles(word, $0) })
+            || politeWords.contains(where: { MentionEvidence.resembles(word, $0) }) { return true }
+        return word.count >= 6 && nameWords.contains { $0 != word && MentionEvidence.resembles(word, $0) }
     }
 }

@@ -36,6 +36,9 @@ struct ParserOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not refuse commands that name a common room or device this home lacks.")
     var noAbsentNameCheck = false
 
+    @Option(name: .long, help: "Refuse an action when the model put this much probability on 'not a command' and the command has words no action is asked with ('how much energy is the heater using'); 1 or more: off.")
+    var leaningNone: Double = IntentParser.Options().leaningNoneThreshold ?? 1
+
     /// Loads the configuration, printing every problem with its file and line on failure.
     func loadHome() throws -> HomeConfiguration {
         do {
@@ -57,6 +60,7 @@ struct ParserOptions: ParsableArguments {
         options.capabilityCheck = !noCapabilityCheck
         options.scheduleCheck = !noScheduleCheck
         options.absentNameCheck = !noAbsentNameCheck
+        options.leaningNoneThreshold = leaningNone < 1 ? leaningNone : nil
         let language = try model.load()
         options.examples = examples ?? (language.adapter == nil ? 8 : 0)
         return try IntentParser(language: language, catalog: home.catalog, registry: home.registry, options: options)

@@ -7,8 +7,30 @@ import XCTest
 /// The checks after the model, end to end with the real model and adapter on the example home:
 /// a yes/no question is answered or refused, never acted on; effects and settings no action has
 /// ("twinkle", "a rainbow cycle"), opening a plug and actions asked for later are refused; the
-/// plain commands beside them still act.
+/// plain commands beside them still act; a reading no query gives ("how much power") is refused
+/// when the model leant to "not a command".
 final class ParserChecksTests: XCTestCase {
+    func testReadingsNoQueryGivesAreRefusedWhenTheModelLeansToNone() throws {
+        let home = try ExampleHome.load()
+        var options = IntentParser.Options()
+        options.threads = 1
+        let model = try ExampleHome.tunedModel()
+        let parser = try IntentParser(language: model, catalog: home.catalog, registry: home.registry, options: options)
+        options.leaningNoneThreshold = nil
+        let unchecked = try IntentParser(language: model, catalog: home.catalog, registry: home.registry, options: options)
+        for command in ["how much power is the coffee machine using", "how many watts is the coffee machine drawing"] {
+            let result = try parser.parse(command)
+            XCTAssertEqual(result.outcome == .action, false, "\(command) -> \(result.canonical)")
+            XCTAssertGreaterThanOrEqual(result.noneProbability ?? 0, 0.8, command)
+            // Without the check, the model's answer (bent towards the named device) acts.
+            XCTAssertEqual(try unchecked.parse(command).outcome, .action, command)
+        }
+        for (command, action) in [("is the coffee machine on", "query_state device=kitchen.coffee"),
+                                  ("turn on the coffee machine", "turn_on device=kitchen.coffee")] {
+            XCTAssertEqual(try parser.parse(command).resolved?.canonical.description, action, command)
+        }
+    }
+
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
         let home = try ExampleHome.load()
         var options = IntentParser.Options()

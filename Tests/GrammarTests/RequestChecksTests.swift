@@ -151,6 +151,11 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(effects.unknownEffect(in: "full brightness on the reading lamp"))
         XCTAssertNil(effects.unknownEffect(in: "hit play on the speaker"))
         XCTAssertNil(effects.unknownEffect(in: "20 degrees on the thermostat"))
+        // Every word a command has that no name, polite word or action accounts for.
+        XCTAssertEqual(effects.unexplainedWords(in: "how much energy is the speaker using"), ["much", "energy", "using"])
+        XCTAssertEqual(effects.unexplainedWords(in: "could you turn the reading lamp on please"), [])
+        XCTAssertEqual(effects.unexplainedWords(in: "make the reading lamp a bit brigter"), [], "a misspelt action word")
+        XCTAssertEqual(effects.unexplainedWords(in: "is the shed lock locked"), [])
     }
 
     func testTellsQuestionsFromCommands() {
