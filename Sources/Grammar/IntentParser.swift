@@ -108,6 +108,8 @@ public final class IntentParser: @unchecked Sendable {
     private let effectWords: EffectWords
     /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
     private let nameWords: Set<String>
+    /// Numbers in the home's names ("lamp 2"), which say no value.
+    private let nameNumbers: Set<String>
     private let session: LlamaSession
     private let endToken: Int32
     private var grammars: [String: CompiledGrammar] = [:]
@@ -116,6 +118,8 @@ public final class IntentParser: @unchecked Sendable {
     /// The grammars of the queries (intents with a response) and `none` per site and per named
     /// device, for questions.
     private var queryGrammars: [String: CompiledGrammar] = [:]
+    /// The grammars of the actions with a numeric slot on one device, by device id.
+    private var numericGrammars: [String: CompiledGrammar] = [:]
     private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
@@ -153,6 +157,7 @@ public final class IntentParser: @unchecked Sendable {
         absentNames = AbsentNames(catalog: catalog, registry: registry)
         effectWords = EffectWords(catalog: catalog, registry: registry)
         nameWords = Set(MentionEvidence.nameWords(registry).flatMap { $0 })
+        nameNumbers = Set(MentionEvidence.nameWords(registry).flatMap { MentionEvidence.numbers(in: $0.joined(separator: " ")) })
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
         endToken = end
     }
@@ -230,6 +235,28 @@ public final class IntentParser: @unchecked Sendable {
         let grammar = CompiledGrammar(expression, trie: trie)
         queryGrammars[key] = grammar
         return grammar
+    }
+
+    /// The grammar of the actions on `device` that take a number (a level, position, volume,
+    /// temperature or step), or nil when it has none (cached).
+    private func numericGrammar(_ device: Device) -> CompiledGrammar? {
+        if let grammar = numericGrammars[device.id] { return grammar }
+        let numeric = Set(catalog.intents.filter { intent in
+            intent.response == nil && intent.target.map { device.has($0.capability) } == true
+                && intent.slots.contains { $0.type.numericRange != nil }
+        }.map(\.name))
+        guard !numeric.isEmpty else { return nil }
+        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: numeric), trie: trie)
+        numericGrammars[device.id] = grammar
+        return grammar
+    }
+
+    /// Whether canonical action text has a slot whose value is one of `numbers`.
+    private static func uses(_ text: String, anyOf numbers: [String]) -> Bool {
+        text.split(separator: " ").contains { field in
+            guard let equals = field.firstIndex(of: "=") else { return false }
+            return numbers.contains(String(field[field.index(after: equals)...]))
+        }
     }
 
     /// The grammar of the actions on one device (cached).
@@ -352,6 +379,14 @@ public final class IntentParser: @unchecked Sendable {
                               canonical: result.text, confidence: result.confidence)
             }
             result = retried
+        }
+        // A number the command says that the action leaves unused ("open the velux about a
+        // quarter" is not open_cover): decide again among the named device's actions that take one.
+        if let named, let said = evidence?.numbers.filter({ !nameNumbers.contains($0) }), !said.isEmpty,
+           !Self.uses(result.text, anyOf: said), catalog.intent(named: String(result.text.prefix(while: { $0 != " " })))?.response == nil,
+           let numeric = numericGrammar(named) {
+            let retried = try decideAgain(under: numeric)
+            if Self.uses(retried.text, anyOf: said) { result = retried }
         }
         if result.confidence < options.confidenceThreshold {
             return finish(.notUnderstood(reason: String(format: "confidence %.2f below %.2f", result.confidence, options.confidenceThreshold)),

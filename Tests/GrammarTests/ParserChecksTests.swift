@@ -31,6 +31,22 @@ final class ParserChecksTests: XCTestCase {
         }
     }
 
+    /// A level said as a fraction is the number it means, and a number the model's action leaves
+    /// unused is decided again among the device's actions that take one.
+    func testNumbersSaidAreUsed() throws {
+        let home = try ExampleHome.load()
+        var options = IntentParser.Options()
+        options.threads = 1
+        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        for (command, action) in [("open the patio blind about a quarter", "set_cover_position device=living_room.blind position=25"),
+                                  ("put the floor lamp at half brightness", "set_brightness device=living_room.lamp brightness=50"),
+                                  ("floor lamp on full brightness", "set_brightness device=living_room.lamp brightness=100"),
+                                  ("open the patio blind", "open_cover device=living_room.blind")] {
+            let result = try parser.parse(command)
+            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
+        }
+    }
+
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
         let home = try ExampleHome.load()
         var options = IntentParser.Options()
