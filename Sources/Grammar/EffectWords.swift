@@ -7,14 +7,14 @@ import Intents
 /// and the catalog lacks; the grammar makes the model choose some action the device can do, so
 /// without this check such a command brightens the light or turns the projector on.
 ///
-/// The words that count as asking for an action are the literal words of every acting intent's
+/// The words that count as asking for an action are the literal words of every intent's (queries too)
 /// catalog templates, keywords and named values (colours, tones, speeds) and of its training-only
 /// phrasings ("make it cosier"), with their "-ing" forms. A number in the request is a value to
 /// set, so such commands are left alone. Words that apply to anything (`CapabilityWords`'s general
 /// words: "go", "be", "like") and the polite words and fillers around a command ("cheers") say
 /// nothing either way. It assumes lowercased words as `MentionEvidence.words` spells them.
 public struct EffectWords: Sendable {
-    /// Words some acting intent is asked with (lowercased, apostrophes dropped).
+    /// Words some intent is asked with, queries included (lowercased, apostrophes dropped).
     let actionWords: Set<String>
     /// The home's device, area and scene names and the domain words, as words.
     let names: [[String]]

@@ -218,6 +218,12 @@ public final class IntentParser: @unchecked Sendable {
         return resolved.devices.contains(device)
     }
 
+    /// Whether `intent` (a name, or canonical action text that begins with one) is a query: an
+    /// intent with a response, which answers and never acts.
+    private func isQuery(_ intent: some StringProtocol) -> Bool {
+        catalog.intent(named: String(intent.prefix(while: { $0 != " " })))?.response != nil
+    }
+
     /// The queries (intents with a response) that can be asked of `device`.
     private func queries(on device: Device) -> [Intent] {
         catalog.intents.filter { $0.response != nil && $0.target.map { device.has($0.capability) } == true }
@@ -368,7 +374,7 @@ public final class IntentParser: @unchecked Sendable {
         // A yes/no question ("is the shed door open") is answered, never acted on: decide again
         // among the queries (on the device it names, if it names one).
         let chosenIntent = result.text.prefix(while: { $0 != " " })
-        if options.capabilityCheck, catalog.intent(named: String(chosenIntent))?.response == nil, QuestionForm.isYesNoQuestion(command) {
+        if options.capabilityCheck, !isQuery(chosenIntent), QuestionForm.isYesNoQuestion(command) {
             if let named, queries(on: named).isEmpty {
                 return finish(.notUnderstood(reason: "the command asks a question about \(named.id), and no query answers one about a \(named.type.rawValue); nothing done"),
                               canonical: result.text, confidence: result.confidence)
@@ -383,8 +389,7 @@ public final class IntentParser: @unchecked Sendable {
         // A number the command says that the action leaves unused ("open the velux about a
         // quarter" is not open_cover): decide again among the named device's actions that take one.
         if let named, let said = evidence?.numbers.filter({ !nameNumbers.contains($0) }), !said.isEmpty,
-           !Self.uses(result.text, anyOf: said), catalog.intent(named: String(result.text.prefix(while: { $0 != " " })))?.response == nil,
-           let numeric = numericGrammar(named) {
+           !Self.uses(result.text, anyOf: said), !isQuery(result.text), let numeric = numericGrammar(named) {
             let retried = try decideAgain(under: numeric)
             if Self.uses(retried.text, anyOf: said) { result = retried }
         }
@@ -405,7 +410,7 @@ public final class IntentParser: @unchecked Sendable {
                 ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
-            if options.scheduleCheck, catalog.intent(named: resolved.canonical.intent)?.response == nil,
+            if options.scheduleCheck, !isQuery(resolved.canonical.intent),
                let time = ScheduleWords.schedule(in: command, names: nameWords) {
                 return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
                               canonical: result.text, confidence: result.confidence)

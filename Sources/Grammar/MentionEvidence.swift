@@ -345,9 +345,9 @@ public struct MentionEvidence: Sendable {
 
     /// Inside a numeric value (after `brightness=`): the digits of a number the command says gain
     /// twice `weight` (a number said is firmer evidence than a name half matched: with `weight`,
-    /// "halfway" still became `position=0` on the dev set and eval home B). Where an optional numeric slot may follow: starting it gains `weight` when the
-    /// command says a number the output has not used (twice `weight`), and loses `weight` when it
-    /// says none.
+    /// "halfway" still became `position=0` on the dev set and eval home B). Where an optional
+    /// numeric slot may follow: starting it gains twice `weight` when the command says a number
+    /// the output has not used, and loses `weight` when it says none.
     func valueBias(output: [UInt8], pieces: [[UInt8]]) -> [Float]? {
         let equals = UInt8(ascii: "="), space = UInt8(ascii: " ")
         func isNumeric(_ b: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") }
@@ -420,6 +420,11 @@ public struct MentionEvidence: Sendable {
         return out
     }
 
+    /// What a level said as a fraction is of, right after it ("half brightness").
+    static let fractionLevels: Set<String> = ["brightness", "volume", "power", "blast", "way", "open", "closed", "shut", "up", "down"]
+    /// Words that set a level before a fraction ("at half").
+    static let fractionSetters: Set<String> = ["at", "to", "on"]
+
     /// A level said as a fraction at `raw[i]`, in per cent, and how many words it takes: "halfway",
     /// "half way", "half brightness", "at half" (50); "a quarter (of the way)", "to quarter" (25);
     /// "three quarters" (75); "full volume", "on full" (100). Not a fraction: "eighteen and a
@@ -428,9 +433,7 @@ public struct MentionEvidence: Sendable {
         let word = raw[i]
         let previous = i > 0 ? raw[i - 1] : nil
         func after(_ k: Int) -> String? { i + k < raw.count ? raw[i + k] : nil }
-        // What a level is said of right after the fraction, and the words that set a level before it.
-        let levels: Set<String> = ["brightness", "volume", "power", "blast", "way", "open", "closed", "shut", "up", "down"]
-        let setting: Set<String> = ["at", "to", "on"]
+        let levels = fractionLevels, setting = fractionSetters
         func endsOrLevel(_ next: String?) -> Bool { next == nil || next == "please" || levels.contains(next!) }
         switch word {
         case "halfway": return ("50", 1)
