@@ -136,6 +136,22 @@ public struct CapabilityWords: Sendable {
         Set(requestWords(command).flatMap { asking[$0] ?? [] }.compactMap(Capability.init(rawValue:)))
     }
 
+    /// Verbs that, opening a command, ask to work a device however it works ("start the
+    /// extractor", "stop the dryer"): general words, so they ask for no one capability, but they do
+    /// ask the named device to do something.
+    static let operatingVerbs: Set<String> = ["start", "stop", "run"]
+    /// Verbs that switch something with "on" or "off" ("turn the dehumidifier on").
+    static let switchingVerbs: Set<String> = ["turn", "switch", "power", "shut"]
+
+    /// Whether the command asks a device to work or stop without a capability's keyword: it opens
+    /// with "start", "stop" or "run", or with "turn", "switch", "power" or "shut" and says "on" or
+    /// "off".
+    public func asksToOperate(_ command: String) -> Bool {
+        let words = MentionEvidence.words(command)
+        guard let first = words.first else { return false }
+        return Self.operatingVerbs.contains(first) || (Self.switchingVerbs.contains(first) && (words.contains("on") || words.contains("off")))
+    }
+
     /// Why `action` does not do what `command` asks, or nil: the command says a word that asks
     /// for another capability and none that argues for the action's.
     public func mismatch(command: String, action: CanonicalAction) -> String? {

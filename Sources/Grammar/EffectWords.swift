@@ -63,7 +63,7 @@ public struct EffectWords: Sendable {
     /// action of the catalog (misspellings of such words allowed), else nil:
     /// - "make <target> <effect>": "make the rope light twinkle";
     /// - "(put|set|turn|switch) <target> (on|to|into) <setting>": "put the lights on a rainbow
-    ///   cycle", "set the heater to eco";
+    ///   cycle", "set the heater to eco", and the same without the verb ("desk fan on eco");
     /// - "play <content>", "put on <content>": "put on some abba on the jukebox";
     /// - "<request> (on|of|from|for|with) the <device>": "turn on subtitles on the projector",
     ///   "next station on the radio", "what's the air pressure on the barometer".
@@ -73,7 +73,10 @@ public struct EffectWords: Sendable {
     public func unknownEffect(in command: String) -> String? {
         let words = MentionEvidence.words(command)
         let named = MentionEvidence.covered(words, by: names)
-        for verb in words.indices where Self.settingVerbs.contains(words[verb]) {
+        // A command may open with its target and leave the verb out ("desk fan on eco"): the
+        // target then starts at the first word, as if after "set".
+        let verbs = words.indices.filter { Self.settingVerbs.contains(words[$0]) } + (named.first == true ? [-1] : [])
+        for verb in verbs {
             var end = verb + 1
             var target = false
             while end < words.count, named[end] || Self.targetWords.contains(words[end]) {
@@ -81,7 +84,7 @@ public struct EffectWords: Sendable {
                 end += 1
             }
             guard target, end < words.count else { continue }
-            if words[verb] != "make" {
+            if verb < 0 || words[verb] != "make" {
                 guard ["on", "to", "into", "onto"].contains(words[end]) else { continue }
                 end += 1
             }
@@ -100,6 +103,24 @@ public struct EffectWords: Sendable {
             if let request = unknownWords(Array(words[..<at]), named: Array(named[..<at]), from: 0) { return request }
         }
         return nil
+    }
+
+    /// Operations that players, fans and alarms commonly have, in the words people ask for them
+    /// with: skipping and seeking, shuffling, recording, snoozing, oscillating. A command that asks
+    /// for one ("skip this song on the soundbar", "snooze the clock radio") gets no action unless
+    /// the catalog has an action asked with that word.
+    static let deviceOperations: Set<String> = [
+        "skip", "rewind", "shuffle", "repeat", "snooze", "record", "recording", "oscillate", "oscillating",
+        "oscillation", "swivel", "rotate", "rotating",
+    ]
+
+    /// A word of `deviceOperations` the command says outside the home's names when no action of
+    /// the catalog is asked with it, else nil.
+    public func unsupportedOperation(in command: String) -> String? {
+        let words = MentionEvidence.words(command)
+        let named = MentionEvidence.covered(words, by: names)
+        return words.indices.first { !named[$0] && Self.deviceOperations.contains(words[$0]) && !actionWords.contains(words[$0]) }
+            .map { words[$0] }
     }
 
     /// Words that join a request to the device it is made of ("next station on the radio").

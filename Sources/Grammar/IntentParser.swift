@@ -106,6 +106,7 @@ public final class IntentParser: @unchecked Sendable {
     private let capabilityWords: CapabilityWords
     private let absentNames: AbsentNames
     private let effectWords: EffectWords
+    private let domainWords: DomainWords
     /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
     private let nameWords: Set<String>
     /// Numbers in the home's names ("lamp 2"), which say no value.
@@ -120,6 +121,9 @@ public final class IntentParser: @unchecked Sendable {
     private var queryGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions with a numeric slot on one device, by device id.
     private var numericGrammars: [String: CompiledGrammar] = [:]
+    /// The grammars of the actions on one device that need some capabilities, by device id and
+    /// capabilities.
+    private var requestGrammars: [String: CompiledGrammar] = [:]
     private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
@@ -156,6 +160,7 @@ public final class IntentParser: @unchecked Sendable {
         capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
         absentNames = AbsentNames(catalog: catalog, registry: registry)
         effectWords = EffectWords(catalog: catalog, registry: registry)
+        domainWords = DomainWords(catalog: catalog, registry: registry)
         nameWords = Set(MentionEvidence.nameWords(registry).flatMap { $0 })
         nameNumbers = Set(MentionEvidence.nameWords(registry).flatMap { MentionEvidence.numbers(in: $0.joined(separator: " ")) })
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
@@ -257,6 +262,19 @@ public final class IntentParser: @unchecked Sendable {
         return grammar
     }
 
+    /// The grammar of the actions on `device` that need one of `capabilities`, without `none`
+    /// and without queries (cached): for a command that names the device and asks for them.
+    private func requestGrammar(_ device: Device, capabilities: Set<Capability>) -> CompiledGrammar {
+        let key = device.id + " " + capabilities.map(\.rawValue).sorted().joined(separator: ",")
+        if let grammar = requestGrammars[key] { return grammar }
+        let wanted = Set(catalog.intents.filter { intent in
+            intent.response == nil && intent.target.map { capabilities.contains($0.capability) && device.has($0.capability) } == true
+        }.map(\.name))
+        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: wanted), trie: trie)
+        requestGrammars[key] = grammar
+        return grammar
+    }
+
     /// Whether canonical action text has a slot whose value is one of `numbers`.
     private static func uses(_ text: String, anyOf numbers: [String]) -> Bool {
         text.split(separator: " ").contains { field in
@@ -341,10 +359,17 @@ public final class IntentParser: @unchecked Sendable {
         timings.maskMs = result.maskSeconds * 1000
 
         let named = options.retryNamedDevice ? evidence.flatMap(onlyNamedDevice) : nil
-        // "none" for a command that names one device and, in the catalog's keywords, asks for
-        // something it can do ("set the ecobee to 20 degrees") is decided again on that device.
-        let noneForNamed = result.text == Catalog.noneIntent && options.capabilityCheck
-            && named.map { !capabilityWords.askedCapabilities(command).isDisjoint(with: $0.capabilities) } == true
+        // "none" for a command that names one device and asks for something it can do, in the
+        // catalog's keywords ("set the ecobee to 20 degrees") or with a verb that works a device
+        // ("start the extractor", "turn on the dehumidifier"), is decided again among the actions
+        // on that device that do it. The model learnt such verbs from things homes lack ("start
+        // the car"), and asked again with `none` open it says `none` again.
+        let askedOfNamed: Set<Capability> = named.map { device in
+            var asked = capabilityWords.askedCapabilities(command)
+            if capabilityWords.asksToOperate(command) { asked.formUnion([.onOff, .playback]) }
+            return asked.intersection(device.capabilities)
+        } ?? []
+        let noneForNamed = result.text == Catalog.noneIntent && options.capabilityCheck && !askedOfNamed.isEmpty
         if result.text == Catalog.noneIntent, !noneForNamed {
             return finish(.notACommand, canonical: result.text, confidence: result.confidence)
         }
@@ -362,10 +387,11 @@ public final class IntentParser: @unchecked Sendable {
             timings.maskMs += retried.maskSeconds * 1000
             return retried
         }
-        if let named, noneForNamed || result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
+        if let named, noneForNamed {
+            result = try decideAgain(under: requestGrammar(named, capabilities: askedOfNamed))
+        } else if let named, result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
             let retried = try decideAgain(under: deviceGrammar(named))
             if retried.text == Catalog.noneIntent {
-                if noneForNamed { return finish(.notACommand, canonical: result.text, confidence: result.confidence) }
                 return finish(.notUnderstood(reason: "the command names \(named.id), which cannot do what it asks (the model first said '\(result.text)')"),
                               canonical: result.text, confidence: result.confidence)
             }
@@ -398,7 +424,8 @@ public final class IntentParser: @unchecked Sendable {
                           canonical: result.text, confidence: result.confidence)
         }
         do {
-            let resolved = resolver.canonicalTarget(try resolver.resolve(text: result.text, site: site))
+            let asSaid = try resolver.resolve(text: result.text, site: site)
+            let resolved = resolver.canonicalTarget(asSaid)
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
                 ?? otherDevice(resolved.canonical, evidence) ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
@@ -407,12 +434,17 @@ public final class IntentParser: @unchecked Sendable {
                 return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
-                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical) {
+                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical)
+                ?? domainWords.mismatch(command: command, action: asSaid.canonical) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             if options.scheduleCheck, !isQuery(resolved.canonical.intent),
                let time = ScheduleWords.schedule(in: command, names: nameWords) {
                 return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, let operation = effectWords.unsupportedOperation(in: command) {
+                return finish(.notUnderstood(reason: "no action does '\(operation)'; nothing done"),
                               canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let effect = effectWords.unknownEffect(in: command) {

@@ -69,6 +69,18 @@ public struct ParserEvaluation: Sendable {
     public private(set) var noneCorrect = 0
     public private(set) var failures: [Failure] = []
     public private(set) var latenciesMs: [Double] = []
+    /// Every case's outcome in order (for `hark eval --details`).
+    public private(set) var records: [Record] = []
+
+    /// One case as the parser answered it.
+    public struct Record: Sendable {
+        public var item: EvalCase
+        /// The expected action as the parser would spell it.
+        public var expected: CanonicalAction
+        public var got: CanonicalAction
+        public var correct: Bool
+        public var result: ParseResult
+    }
 
     public init() {}
 
@@ -83,6 +95,7 @@ public struct ParserEvaluation: Sendable {
         noneCorrect += other.noneCorrect
         failures += other.failures
         latenciesMs += other.latenciesMs
+        records += other.records
     }
 
     /// Parses every case and records the outcome.
@@ -94,7 +107,9 @@ public struct ParserEvaluation: Sendable {
             let isNone = item.expected.intent == Catalog.noneIntent
             total += 1
             if isNone { noneTotal += 1 }
-            if got == parser.resolver.canonicalForm(item.expected, site: item.site) {
+            let expected = parser.resolver.canonicalForm(item.expected, site: item.site)
+            records.append(Record(item: item, expected: expected, got: got, correct: got == expected, result: result))
+            if got == expected {
                 correct += 1
                 if isNone { noneCorrect += 1 }
             } else {

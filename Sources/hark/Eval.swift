@@ -15,6 +15,9 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Evaluate only the first N cases.")
     var limit: Int?
 
+    @Option(name: .long, help: "Also write every case's outcome to this file (JSON lines: the model's answer, confidence, p(none)).")
+    var details: String?
+
     @Argument(help: "The cases file (JSON lines).")
     var cases: String
 
@@ -29,6 +32,7 @@ struct Eval: ParsableCommand {
         for failure in evaluation.failures {
             print("FAIL \(cases):\(failure.item.line): '\(failure.item.text)' -> \(failure.got)\(failure.detail), expected \(failure.item.expected)")
         }
+        if let details { try writeDetails(evaluation.records, to: details) }
         let sorted = evaluation.latenciesMs.sorted()
         if !sorted.isEmpty {
             print(String(format: "latency: median %.1f ms, p95 %.1f ms", sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))]))
@@ -37,5 +41,24 @@ struct Eval: ParsableCommand {
             print(String(format: "not-a-command rejection: %.4f (n=%d)", evaluation.rejection, evaluation.noneTotal))
         }
         print(String(format: "accuracy: %.4f (n=%d)", evaluation.accuracy, evaluation.total))
+    }
+
+    /// One JSON object per case, in the cases file's order.
+    private func writeDetails(_ records: [ParserEvaluation.Record], to path: String) throws {
+        var out = ""
+        for record in records {
+            var object: [String: Any] = [
+                "line": record.item.line, "text": record.item.text, "expected": "\(record.expected)", "got": "\(record.got)",
+                "correct": record.correct, "outcome": "\(record.result.outcome)", "model": record.result.canonical,
+                "confidence": record.result.confidence,
+            ]
+            if let site = record.item.site { object["site"] = site }
+            if let p = record.result.noneProbability { object["p_none"] = p }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            out += String(decoding: data, as: UTF8.self) + "\n"
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(out.utf8)) else {
+            throw ValidationError("\(path): cannot write the details file")
+        }
     }
 }

@@ -28,7 +28,7 @@ struct Parse: ParsableCommand {
             print(result.actionJSON(id: newActionID()))
             if verbose {
                 let t = result.timings
-                FileHandle.standardError.write(Data("\(result.outcome) '\(result.canonical)' confidence \(String(format: "%.3f", result.confidence)) \(String(format: "%.1f", t.totalMs)) ms (\(t.promptTokens) prompt tokens, \(t.modelCalls) model calls, \(t.forcedTokens) forced)\n".utf8))
+                FileHandle.standardError.write(Data("\(result.outcome) '\(result.canonical)' confidence \(String(format: "%.3f", result.confidence))\(result.noneProbability.map { String(format: ", p(none) %.2f", $0) } ?? "") \(String(format: "%.1f", t.totalMs)) ms (\(t.promptTokens) prompt tokens, \(t.modelCalls) model calls, \(t.forcedTokens) forced)\n".utf8))
             }
         }
     }

@@ -47,6 +47,28 @@ final class ParserChecksTests: XCTestCase {
         }
     }
 
+    /// A command that names a device and asks it to work ("start the coffee machine") acts on it
+    /// even where the model said "not a command"; operations no action has ("skip"), and a kind of
+    /// device the room lacks ("the bedroom heater" where the bedroom has a fan), are refused.
+    func testNamedDevicesAndDomainsAreTakenAtTheirWord() throws {
+        let home = try ExampleHome.load()
+        var options = IntentParser.Options()
+        options.threads = 1
+        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        let first = try parser.parse("start the coffee machine")
+        XCTAssertEqual(first.resolved?.canonical.description, "turn_on device=kitchen.coffee", "\(first.outcome) '\(first.canonical)'")
+        XCTAssertGreaterThan(first.noneProbability ?? 0, 0.5, "the model's own first answer was 'not a command'")
+        for refused in ["turn the bedroom heater on", "skip this song on the living room speaker", "rewind the living room speaker"] {
+            let result = try parser.parse(refused)
+            if case .action = result.outcome { XCTFail("\(refused) -> \(result.canonical)") }
+        }
+        for (command, action) in [("switch on the bedroom lights", "turn_on area=bedroom domain=light"),
+                                  ("stop the ceiling fan", "turn_off device=bedroom.fan")] {
+            let result = try parser.parse(command)
+            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
+        }
+    }
+
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
         let home = try ExampleHome.load()
         var options = IntentParser.Options()

@@ -158,6 +158,46 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertEqual(effects.unexplainedWords(in: "is the shed lock locked"), [])
     }
 
+    func testFindsOperationsNoActionDoes() throws {
+        let effects = EffectWords(catalog: try Catalog.load(), registry: Self.home())
+        XCTAssertEqual(effects.unsupportedOperation(in: "skip this song on the speaker"), "skip")
+        XCTAssertEqual(effects.unsupportedOperation(in: "rewind the speaker"), "rewind")
+        XCTAssertEqual(effects.unsupportedOperation(in: "make the box fan oscillate"), "oscillate")
+        XCTAssertNil(effects.unsupportedOperation(in: "pause the speaker"))
+        XCTAssertNil(effects.unsupportedOperation(in: "play the song on the speaker"))
+        // A command that opens with its target and leaves the verb out.
+        XCTAssertEqual(effects.unknownEffect(in: "thermostat on eco"), "eco")
+        XCTAssertNil(effects.unknownEffect(in: "box fan on high"))
+        XCTAssertNil(effects.unknownEffect(in: "reading lamp to 40"))
+        XCTAssertNil(effects.unknownEffect(in: "speaker on"))
+    }
+
+    func testFindsDomainsTheActionDoesNotReach() throws {
+        let domains = DomainWords(catalog: try Catalog.load(), registry: Self.home())
+        func mismatch(_ command: String, _ action: String) throws -> String? {
+            domains.mismatch(command: command, action: try CanonicalAction(parsing: action))
+        }
+        XCTAssertNotNil(try mismatch("turn the bedroom heater on", "turn_on area=bedroom domain=fan"))
+        XCTAssertNotNil(try mismatch("lights off", "turn_off domain=switch"))
+        XCTAssertNil(try mismatch("turn the bedroom fan on", "turn_on area=bedroom domain=fan"))
+        XCTAssertNil(try mismatch("turn off the heating", "turn_off domain=climate"))
+        XCTAssertNil(try mismatch("turn everything off in the den", "turn_off area=den"))
+        XCTAssertNil(try mismatch("turn the bedroom heater on", "turn_on device=den.fan"), "a device, not a domain")
+        XCTAssertNil(try mismatch("box fan off", "turn_off domain=switch"), "the domain word is inside a device's name")
+        XCTAssertEqual(domains.said(in: "turn off the lights and the heater").map(\.domain), [.light, .climate])
+        XCTAssertEqual(domains.said(in: "turn off the heater and the lights").map(\.domain), [.climate, .light])
+        XCTAssertNil(try mismatch("let some light in", "open_cover domain=cover"), "daylight, not the lights")
+    }
+
+    func testTellsCommandsThatAskADeviceToWork() throws {
+        let words = CapabilityWords(catalog: try Catalog.load(), registry: Self.home())
+        XCTAssertTrue(words.asksToOperate("start the box fan"))
+        XCTAssertTrue(words.asksToOperate("turn on the box fan"))
+        XCTAssertTrue(words.asksToOperate("switch the speaker off"))
+        XCTAssertFalse(words.asksToOperate("turn the box fan up"))
+        XCTAssertFalse(words.asksToOperate("how long has the box fan been running"))
+    }
+
     func testTellsQuestionsFromCommands() {
         XCTAssertTrue(QuestionForm.isYesNoQuestion("is the shed door open"))
         XCTAssertTrue(QuestionForm.isYesNoQuestion("um hey, did someone lock the back door?"))
@@ -199,16 +239,17 @@ final class RequestChecksTests: XCTestCase {
         let catalog = try Catalog.load()
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
-        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords)?
+        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords, domains: DomainWords)?
         var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         let count = Int(ProcessInfo.processInfo.environment["HARK_CHECKED_EXAMPLES"] ?? "") ?? 4000
         for example in generator.examples(count: count, seed: 9) {
             if home?.registry != example.registry {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
-                        AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry))
+                        AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry),
+                        DomainWords(catalog: catalog, registry: example.registry))
                 siteOptions = [:]
             }
-            let (registry, words, absent, effects) = home!
+            let (registry, words, absent, effects, domains) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -221,6 +262,8 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
+            XCTAssertNil(effects.unsupportedOperation(in: example.command), "\(example.command) -> \(example.action)")
+            XCTAssertNil(domains.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
             if catalog.intent(named: action.intent)?.response == nil {
                 XCTAssertFalse(QuestionForm.isYesNoQuestion(example.command), "\(example.command) -> \(example.action)")
                 XCTAssertNil(ScheduleWords.schedule(in: example.command, names: Set(registry.scenes.flatMap { $0.phrases.flatMap { $0.lowercased().split(separator: " ").map(String.init) } })),
