@@ -107,6 +107,7 @@ public final class IntentParser: @unchecked Sendable {
     private let absentNames: AbsentNames
     private let effectWords: EffectWords
     private let domainWords: DomainWords
+    private let directionWords: DirectionWords
     /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
     private let nameWords: Set<String>
     /// Numbers in the home's names ("lamp 2"), which say no value.
@@ -161,6 +162,7 @@ public final class IntentParser: @unchecked Sendable {
         absentNames = AbsentNames(catalog: catalog, registry: registry)
         effectWords = EffectWords(catalog: catalog, registry: registry)
         domainWords = DomainWords(catalog: catalog, registry: registry)
+        directionWords = DirectionWords(catalog: catalog, registry: registry)
         nameWords = Set(MentionEvidence.nameWords(registry).flatMap { $0 })
         nameNumbers = Set(MentionEvidence.nameWords(registry).flatMap { MentionEvidence.numbers(in: $0.joined(separator: " ")) })
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
@@ -418,6 +420,12 @@ public final class IntentParser: @unchecked Sendable {
            !Self.uses(result.text, anyOf: said), !isQuery(result.text), let numeric = numericGrammar(named) {
             let retried = try decideAgain(under: numeric)
             if Self.uses(retried.text, anyOf: said) { result = retried }
+        }
+        // The opposite of what the command says ("close up the skylight" → open_cover) is the
+        // other action of the pair, on the same target.
+        if options.capabilityCheck, let space = result.text.firstIndex(of: " "),
+           let opposite = directionWords.opposite(of: String(result.text[..<space]), in: command) {
+            result.text = opposite + result.text[space...]
         }
         if result.confidence < options.confidenceThreshold {
             return finish(.notUnderstood(reason: String(format: "confidence %.2f below %.2f", result.confidence, options.confidenceThreshold)),

@@ -63,6 +63,7 @@ final class ParserChecksTests: XCTestCase {
             if case .action = result.outcome { XCTFail("\(refused) -> \(result.canonical)") }
         }
         for (command, action) in [("switch on the bedroom lights", "turn_on area=bedroom domain=light"),
+                                  ("can you close up the patio blind", "close_cover device=living_room.blind"),
                                   ("stop the ceiling fan", "turn_off device=bedroom.fan")] {
             let result = try parser.parse(command)
             XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")

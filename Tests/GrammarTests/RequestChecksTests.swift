@@ -189,6 +189,20 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(try mismatch("let some light in", "open_cover domain=cover"), "daylight, not the lights")
     }
 
+    func testFindsTheOppositeOfWhatWasSaid() throws {
+        let directions = DirectionWords(catalog: try Catalog.load(), registry: Self.home())
+        XCTAssertEqual(directions.opposite(of: "open_cover", in: "can you close up the blind"), "close_cover")
+        XCTAssertEqual(directions.opposite(of: "turn_off", in: "pop the box fan on please"), "turn_on")
+        XCTAssertEqual(directions.opposite(of: "turn_on", in: "box fan off"), "turn_off")
+        XCTAssertEqual(directions.opposite(of: "unlock", in: "please lock the shed lock"), "lock")
+        XCTAssertEqual(directions.opposite(of: "media_play", in: "pause the speaker"), "media_pause")
+        XCTAssertNil(directions.opposite(of: "unlock", in: "open the lock on the shed"), "a noun, not the verb")
+        XCTAssertNil(directions.opposite(of: "turn_off", in: "cut the power on the box fan"), "'on' that says where")
+        XCTAssertNil(directions.opposite(of: "turn_off", in: "turn the lights on the porch off"))
+        XCTAssertNil(directions.opposite(of: "open_cover", in: "open the blind"))
+        XCTAssertNil(directions.opposite(of: "set_brightness", in: "shut the reading lamp down to 10"))
+    }
+
     func testTellsCommandsThatAskADeviceToWork() throws {
         let words = CapabilityWords(catalog: try Catalog.load(), registry: Self.home())
         XCTAssertTrue(words.asksToOperate("start the box fan"))
@@ -239,17 +253,18 @@ final class RequestChecksTests: XCTestCase {
         let catalog = try Catalog.load()
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
-        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords, domains: DomainWords)?
+        var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords, domains: DomainWords,
+                    directions: DirectionWords)?
         var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         let count = Int(ProcessInfo.processInfo.environment["HARK_CHECKED_EXAMPLES"] ?? "") ?? 4000
         for example in generator.examples(count: count, seed: 9) {
             if home?.registry != example.registry {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
                         AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry),
-                        DomainWords(catalog: catalog, registry: example.registry))
+                        DomainWords(catalog: catalog, registry: example.registry), DirectionWords(catalog: catalog, registry: example.registry))
                 siteOptions = [:]
             }
-            let (registry, words, absent, effects, domains) = home!
+            let (registry, words, absent, effects, domains, directions) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -264,6 +279,7 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unsupportedOperation(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(domains.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
+            XCTAssertNil(directions.opposite(of: action.intent, in: example.command), "\(example.command) -> \(example.action)")
             if catalog.intent(named: action.intent)?.response == nil {
                 XCTAssertFalse(QuestionForm.isYesNoQuestion(example.command), "\(example.command) -> \(example.action)")
                 XCTAssertNil(ScheduleWords.schedule(in: example.command, names: Set(registry.scenes.flatMap { $0.phrases.flatMap { $0.lowercased().split(separator: " ").map(String.init) } })),
