@@ -122,6 +122,8 @@ public final class IntentParser: @unchecked Sendable {
     private var queryGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions with a numeric slot on one device, by device id.
     private var numericGrammars: [String: CompiledGrammar] = [:]
+    /// The grammars of one intent in one area and `none`, by area id and intent.
+    private var areaGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions on one device that need some capabilities, by device id and
     /// capabilities.
     private var requestGrammars: [String: CompiledGrammar] = [:]
@@ -210,6 +212,18 @@ public final class IntentParser: @unchecked Sendable {
         return "the command names \(named.id) but the action was \(action.intent) on \(chosen); nothing done"
     }
 
+    /// A reason to refuse an action aimed at an area (or, with no target, the site) when the
+    /// command fully names other areas and not that one ("how warm is it in the galley" is not a
+    /// reading of the cabin): the named area usually has nothing that does what was asked.
+    private func otherArea(_ action: CanonicalAction, site: String?, _ evidence: MentionEvidence) -> String? {
+        guard action.slots["device"] == nil, action.slots["scene"] == nil,
+              catalog.intent(named: action.intent)?.target != nil,
+              let area = action.slots["area"]?.id ?? site else { return nil }
+        let named = evidence.namedAreas.filter { $0.score >= 1 }
+        guard let first = named.first, !named.contains(where: { $0.id == area }) else { return nil }
+        return "the command names \(first.id) but the action was \(action.intent) in \(area); nothing done"
+    }
+
     /// The device the command names best (every word of one of its names, better than any other
     /// device), or nil.
     private func onlyNamedDevice(_ evidence: MentionEvidence) -> Device? {
@@ -261,6 +275,18 @@ public final class IntentParser: @unchecked Sendable {
         guard !numeric.isEmpty else { return nil }
         let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: numeric), trie: trie)
         numericGrammars[device.id] = grammar
+        return grammar
+    }
+
+    /// The grammar of `intent` in `area` (aimed at the area, at its devices of a domain or at one
+    /// of its devices) and `none` (cached): for a command that names the area when the model's
+    /// action is aimed elsewhere.
+    private func areaGrammar(_ area: Area, intent: String) -> CompiledGrammar {
+        let key = area.id + " " + intent
+        if let grammar = areaGrammars[key] { return grammar }
+        let local = Registry(areas: [area], devices: registry.devices.filter { $0.area == area.id })
+        let grammar = CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: local, site: nil, only: [intent]), trie: trie)
+        areaGrammars[key] = grammar
         return grammar
     }
 
@@ -421,6 +447,20 @@ public final class IntentParser: @unchecked Sendable {
             let retried = try decideAgain(under: numeric)
             if Self.uses(retried.text, anyOf: said) { result = retried }
         }
+        // The command names one area and the action is aimed at another ("turn the kitchen lights
+        // off" → the site's lights): decide the target again in the named area, or none.
+        if named == nil, let evidence, let asSaid = try? resolver.resolve(text: result.text, site: site),
+           otherArea(asSaid.canonical, site: site, evidence) != nil {
+            let areas = evidence.namedAreas.filter { $0.score >= 1 }
+            if areas.count == 1, let area = registry.area(id: areas[0].id) {
+                let retried = try decideAgain(under: areaGrammar(area, intent: asSaid.intent))
+                if retried.text == Catalog.noneIntent {
+                    return finish(.notUnderstood(reason: "the command names \(area.id), and the model's action was elsewhere ('\(result.text)'); nothing done"),
+                                  canonical: result.text, confidence: result.confidence)
+                }
+                result = retried
+            }
+        }
         // The opposite of what the command says ("close up the skylight" → open_cover) is the
         // other action of the pair, on the same target.
         if options.capabilityCheck, let space = result.text.firstIndex(of: " "),
@@ -435,7 +475,8 @@ public final class IntentParser: @unchecked Sendable {
             let asSaid = try resolver.resolve(text: result.text, site: site)
             let resolved = resolver.canonicalTarget(asSaid)
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
-                ?? otherDevice(resolved.canonical, evidence) ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
+                ?? otherDevice(resolved.canonical, evidence) ?? otherArea(asSaid.canonical, site: site, evidence)
+                ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             if options.absentNameCheck, let name = absentNames.absentName(in: command) ?? absentNames.unknownName(in: command) {

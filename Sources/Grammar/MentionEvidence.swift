@@ -33,6 +33,8 @@ public struct MentionEvidence: Sendable {
     let numericSlots: [[UInt8]]
     /// Devices the command names, with their scores.
     public private(set) var namedDevices: [(id: String, score: Float)] = []
+    /// Areas the command names outside device names, with their scores.
+    public private(set) var namedAreas: [(id: String, score: Float)] = []
     /// Slot values the command names (colours, white tones, enum values such as fan speeds), with
     /// the slot's key as the grammar spells it (` color=`), the value (`blue`) and the score. Words
     /// that name a device are not read again as values ("the night light blue" is blue).
@@ -119,6 +121,7 @@ public struct MentionEvidence: Sendable {
             let m = best(area.phrases + [area.id])
             let inside = deviceWords.contains { Set(m.positions).isSubset(of: $0) && $0.count > m.positions.count }
             areaScore[area.id] = inside ? m.score / 4 : m.score
+            if !inside, m.score > 0 { namedAreas.append((area.id, m.score)) }
         }
         var sceneScore: [String: Float] = [:]
         for scene in registry.scenes { sceneScore[scene.id] = phraseScore(scene.phrases + [scene.id]) }

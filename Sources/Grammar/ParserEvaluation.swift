@@ -47,6 +47,23 @@ public struct EvalCase: Sendable {
     }
 }
 
+extension EvalCase {
+    /// The cases whose expected action this home cannot carry out, with the resolver's reason: a
+    /// mistake in the cases file, since no parser could give the action and the right answer is a
+    /// refusal.
+    public static func impossible(_ cases: [EvalCase], resolver: ActionResolver) -> [(item: EvalCase, reason: String)] {
+        cases.compactMap { item in
+            guard item.expected.intent != Catalog.noneIntent else { return nil }
+            do {
+                _ = try resolver.resolve(item.expected, site: item.site)
+                return nil
+            } catch {
+                return (item, "\(error)")
+            }
+        }
+    }
+}
+
 /// A malformed cases file.
 public struct EvalCaseError: Error, CustomStringConvertible {
     public var message: String

@@ -27,6 +27,9 @@ struct Eval: ParsableCommand {
         do { loaded = try EvalCase.load(path: cases, catalog: home.catalog) } catch let error as EvalCaseError { throw ValidationError(error.message) }
         let intentParser = try parser.makeParser(model: model, home: home)
         try intentParser.prepare()
+        for (item, reason) in EvalCase.impossible(loaded, resolver: intentParser.resolver) {
+            FileHandle.standardError.write(Data("warning: \(cases):\(item.line): the expected action '\(item.expected)' cannot be carried out in this home: \(reason)\n".utf8))
+        }
         var evaluation = ParserEvaluation()
         try evaluation.run(limit.map { Array(loaded.prefix($0)) } ?? loaded, parser: intentParser)
         for failure in evaluation.failures {

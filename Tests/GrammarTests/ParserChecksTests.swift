@@ -70,6 +70,22 @@ final class ParserChecksTests: XCTestCase {
         }
     }
 
+    /// A command that names a room is answered in that room or not at all: the bedroom has no
+    /// thermometer, so "how cold is it in the bedroom" is not the office's reading.
+    func testTheRoomNamedIsTheRoomActedIn() throws {
+        let home = try ExampleHome.load()
+        var options = IntentParser.Options()
+        options.threads = 1
+        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        let cold = try parser.parse("how cold is it in the bedroom")
+        if case .action = cold.outcome { XCTFail("how cold is it in the bedroom -> \(cold.canonical)") }
+        for (command, site, action) in [("turn the bedroom lights off", "kitchen", "turn_off area=bedroom domain=light"),
+                                        ("how warm is it in the office", "bedroom", "query_temperature area=office")] {
+            let result = try parser.parse(command, site: site)
+            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
+        }
+    }
+
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
         let home = try ExampleHome.load()
         var options = IntentParser.Options()
