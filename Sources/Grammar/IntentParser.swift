@@ -122,6 +122,8 @@ public final class IntentParser: @unchecked Sendable {
     private var queryGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions with a numeric slot on one device, by device id.
     private var numericGrammars: [String: CompiledGrammar] = [:]
+    /// The grammars of the actions with one slot on one device, by device id and slot.
+    private var valueGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of one intent in one area and `none`, by area id and intent.
     private var areaGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions on one device that need some capabilities, by device id and
@@ -303,6 +305,26 @@ public final class IntentParser: @unchecked Sendable {
         return grammar
     }
 
+    /// The grammar of the actions on `device` with a slot called `slot` (a speed, a colour), or
+    /// nil when it has none (cached).
+    private func valueGrammar(_ device: Device, slot: String) -> CompiledGrammar? {
+        let key = device.id + " " + slot
+        if let grammar = valueGrammars[key] { return grammar }
+        let wanted = Set(catalog.intents.filter { intent in
+            intent.response == nil && intent.target.map { device.has($0.capability) } == true
+                && intent.slots.contains { $0.name == slot && !$0.isTarget }
+        }.map(\.name))
+        guard !wanted.isEmpty else { return nil }
+        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: wanted), trie: trie)
+        valueGrammars[key] = grammar
+        return grammar
+    }
+
+    /// Whether canonical action text has the field `slot=value`.
+    private static func has(_ text: String, field: String) -> Bool {
+        text.split(separator: " ").contains { $0 == field }
+    }
+
     /// Whether canonical action text has a slot whose value is one of `numbers`.
     private static func uses(_ text: String, anyOf numbers: [String]) -> Bool {
         text.split(separator: " ").contains { field in
@@ -459,6 +481,20 @@ public final class IntentParser: @unchecked Sendable {
                                   canonical: result.text, confidence: result.confidence)
                 }
                 result = retried
+            }
+        }
+        // A value the command names (a fan speed, a colour, a white tone) that the action leaves
+        // unused ("extractor on high" is not turn_on): decide again among the named device's
+        // actions with that slot.
+        // A query is decided again too, unless the command is a question ("monitor light to
+        // daylight" is not "is the monitor light on").
+        if let named, let evidence, !isQuery(result.text) || !QuestionForm.isYesNoQuestion(command),
+           let value = evidence.saidValues.max(by: { $0.score < $1.score }) {
+            let field = String(decoding: value.key.dropFirst() + value.value, as: UTF8.self)
+            let slot = String(decoding: value.key.dropFirst().dropLast(), as: UTF8.self)
+            if !Self.has(result.text, field: field), let grammar = valueGrammar(named, slot: slot) {
+                let retried = try decideAgain(under: grammar)
+                if Self.has(retried.text, field: field) { result = retried }
             }
         }
         // The opposite of what the command says ("close up the skylight" → open_cover) is the

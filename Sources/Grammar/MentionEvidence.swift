@@ -39,6 +39,9 @@ public struct MentionEvidence: Sendable {
     /// the slot's key as the grammar spells it (` color=`), the value (`blue`) and the score. Words
     /// that name a device are not read again as values ("the night light blue" is blue).
     public private(set) var namedValues: [(key: [UInt8], value: [UInt8], score: Float)] = []
+    /// Of `namedValues`, those with a phrase the command says word for word ("blue lights" says
+    /// blue, not light blue).
+    public private(set) var saidValues: [(key: [UInt8], value: [UInt8], score: Float)] = []
     /// The command's words that no device name took (where slot values are looked for).
     let valueWords: [String]
     /// Intents with a slot whose value the command names, with the best such score.
@@ -108,6 +111,10 @@ public struct MentionEvidence: Sendable {
                     intentBest = max(intentBest, score)
                     if !namedValues.contains(where: { $0.key == key && $0.value == Array(value.utf8) }) {
                         namedValues.append((key, Array(value.utf8), score))
+                    }
+                    let said = phrases.contains { !MentionEvidence.starts(of: MentionEvidence.words($0), in: rest).isEmpty }
+                    if said, !saidValues.contains(where: { $0.key == key && $0.value == Array(value.utf8) }) {
+                        saidValues.append((key, Array(value.utf8), score))
                     }
                 }
             }

@@ -31,9 +31,10 @@ final class ParserChecksTests: XCTestCase {
         }
     }
 
-    /// A level said as a fraction is the number it means, and a number the model's action leaves
-    /// unused is decided again among the device's actions that take one.
-    func testNumbersSaidAreUsed() throws {
+    /// A level said as a fraction is the number it means, and a number or a named value (a colour,
+    /// a white tone) the model's action leaves unused is decided again among the device's actions
+    /// that take one.
+    func testNumbersAndValuesSaidAreUsed() throws {
         let home = try ExampleHome.load()
         var options = IntentParser.Options()
         options.threads = 1
@@ -41,7 +42,9 @@ final class ParserChecksTests: XCTestCase {
         for (command, action) in [("open the patio blind about a quarter", "set_cover_position device=living_room.blind position=25"),
                                   ("put the floor lamp at half brightness", "set_brightness device=living_room.lamp brightness=50"),
                                   ("floor lamp on full brightness", "set_brightness device=living_room.lamp brightness=100"),
-                                  ("open the patio blind", "open_cover device=living_room.blind")] {
+                                  ("open the patio blind", "open_cover device=living_room.blind"),
+                                  ("desk lamp on daylight", "set_color_temp device=office.desk_lamp color_temp=6500"),
+                                  ("floor lamp on red", "set_color device=living_room.lamp color=red")] {
             let result = try parser.parse(command)
             XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
         }
