@@ -1,8 +1,8 @@
 import Intents
 
 /// Reads which kinds of device (domains) a command names in the catalog's domain words ("the
-/// heater", "lights", "the music") outside the home's own names, and finds an action that reaches
-/// its devices through another domain. "turn the cabin heater on" in a home whose cabin has a fan
+/// heater", "lights", "the music") outside the home's own names, and finds an action on an area or
+/// a domain that reaches no device of those kinds. "turn the cabin heater on" in a home whose cabin has a fan
 /// and no heater is not a command for the cabin's fan; the grammar lets the model pick only
 /// domains an area has, so without this check it would choose the nearest one.
 ///
@@ -46,13 +46,15 @@ public struct DomainWords: Sendable {
         return found.sorted { $0.at < $1.at }.map { ($0.domain, $0.words) }
     }
 
-    /// Why `action`, aimed at a domain (`domain=`) rather than a device, is not what `command`
-    /// asks, or nil: the command names one or more domains in their words and the action's is not
-    /// among them ("the cabin heater" is not `domain=fan`).
-    public func mismatch(command: String, action: CanonicalAction) -> String? {
-        guard action.slots["device"] == nil, let id = action.slots["domain"]?.id, let domain = Domain(rawValue: id) else { return nil }
+    /// Why `action`, aimed at an area or a domain rather than at a device, is not what `command`
+    /// asks, or nil: the command names one or more domains in their words and none of the devices
+    /// the action reaches (`devices`) is of them ("the cabin heater" is not `domain=fan`, "the boot
+    /// room lights" are not the boot room's dryer).
+    public func mismatch(command: String, action: CanonicalAction, devices: [Device]) -> String? {
+        guard action.slots["device"] == nil, action.slots["scene"] == nil, !devices.isEmpty else { return nil }
         let named = said(in: command)
-        guard let first = named.first, !named.contains(where: { $0.domain == domain }) else { return nil }
-        return "the command asks for the \(first.words), and \(action.intent) would reach the \(domain.rawValue) devices; nothing done"
+        guard let first = named.first, !devices.contains(where: { device in named.contains { $0.domain == device.domain } }) else { return nil }
+        let reached = action.slots["domain"]?.id.map { "the \($0) devices" } ?? "devices of other kinds"
+        return "the command asks for the \(first.words), and \(action.intent) would reach \(reached); nothing done"
     }
 }

@@ -520,7 +520,7 @@ public final class IntentParser: @unchecked Sendable {
             }
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
                 ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical)
-                ?? domainWords.mismatch(command: command, action: asSaid.canonical) {
+                ?? domainWords.mismatch(command: command, action: asSaid.canonical, devices: asSaid.devices.compactMap(registry.device(id:))) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             if options.scheduleCheck, !isQuery(resolved.canonical.intent),

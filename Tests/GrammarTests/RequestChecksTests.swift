@@ -174,19 +174,23 @@ final class RequestChecksTests: XCTestCase {
 
     func testFindsDomainsTheActionDoesNotReach() throws {
         let domains = DomainWords(catalog: try Catalog.load(), registry: Self.home())
+        let resolver = ActionResolver(catalog: try Catalog.load(), registry: Self.home())
         func mismatch(_ command: String, _ action: String) throws -> String? {
-            domains.mismatch(command: command, action: try CanonicalAction(parsing: action))
+            let resolved = try resolver.resolve(text: action)
+            return domains.mismatch(command: command, action: resolved.canonical, devices: resolved.devices.compactMap(Self.home().device(id:)))
         }
-        XCTAssertNotNil(try mismatch("turn the bedroom heater on", "turn_on area=bedroom domain=fan"))
+        XCTAssertNotNil(try mismatch("turn the den heater on", "turn_on area=den domain=fan"))
         XCTAssertNotNil(try mismatch("lights off", "turn_off domain=switch"))
-        XCTAssertNil(try mismatch("turn the bedroom fan on", "turn_on area=bedroom domain=fan"))
+        XCTAssertNotNil(try mismatch("turn the porch heater on", "turn_on area=porch"), "the porch has a light and a lock")
+        XCTAssertNil(try mismatch("turn the den fan on", "turn_on area=den domain=fan"))
         XCTAssertNil(try mismatch("turn off the heating", "turn_off domain=climate"))
         XCTAssertNil(try mismatch("turn everything off in the den", "turn_off area=den"))
-        XCTAssertNil(try mismatch("turn the bedroom heater on", "turn_on device=den.fan"), "a device, not a domain")
+        XCTAssertNil(try mismatch("turn off the lights in the den", "turn_off area=den"), "the den has a lamp")
+        XCTAssertNil(try mismatch("turn the den heater on", "turn_on device=den.fan"), "a device, not a domain")
         XCTAssertNil(try mismatch("box fan off", "turn_off domain=switch"), "the domain word is inside a device's name")
         XCTAssertEqual(domains.said(in: "turn off the lights and the heater").map(\.domain), [.light, .climate])
         XCTAssertEqual(domains.said(in: "turn off the heater and the lights").map(\.domain), [.climate, .light])
-        XCTAssertNil(try mismatch("let some light in", "open_cover domain=cover"), "daylight, not the lights")
+        XCTAssertNil(try mismatch("let some light in", "turn_on area=den domain=fan"), "daylight, not the lights")
     }
 
     func testFindsTheOppositeOfWhatWasSaid() throws {
@@ -254,17 +258,18 @@ final class RequestChecksTests: XCTestCase {
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
         var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords, domains: DomainWords,
-                    directions: DirectionWords)?
+                    directions: DirectionWords, resolver: ActionResolver)?
         var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         let count = Int(ProcessInfo.processInfo.environment["HARK_CHECKED_EXAMPLES"] ?? "") ?? 4000
         for example in generator.examples(count: count, seed: 9) {
             if home?.registry != example.registry {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
                         AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry),
-                        DomainWords(catalog: catalog, registry: example.registry), DirectionWords(catalog: catalog, registry: example.registry))
+                        DomainWords(catalog: catalog, registry: example.registry), DirectionWords(catalog: catalog, registry: example.registry),
+                        ActionResolver(catalog: catalog, registry: example.registry))
                 siteOptions = [:]
             }
-            let (registry, words, absent, effects, domains, directions) = home!
+            let (registry, words, absent, effects, domains, directions, resolver) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -278,7 +283,9 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unsupportedOperation(in: example.command), "\(example.command) -> \(example.action)")
-            XCTAssertNil(domains.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
+            let reached = (try? resolver.resolve(action, site: example.site))?.devices ?? []
+            XCTAssertNil(domains.mismatch(command: example.command, action: action, devices: reached.compactMap(registry.device(id:))),
+                         "\(example.command) -> \(example.action)")
             XCTAssertNil(directions.opposite(of: action.intent, in: example.command), "\(example.command) -> \(example.action)")
             if catalog.intent(named: action.intent)?.response == nil {
                 XCTAssertFalse(QuestionForm.isYesNoQuestion(example.command), "\(example.command) -> \(example.action)")
