@@ -13,7 +13,10 @@ public enum CommonNames {
     /// Area names and aliases.
     public static let areas: [String] = TrainingPools.areas.flatMap { [$0.name] + $0.aliases }.filter { !ambiguous.contains($0) }
 
-    /// Device names of every type.
+    /// Device names of every type, and the vehicles people ask about that no home device is
+    /// ("is the car locked", "start the van"; a home's "car charger" keeps "car" its own).
     public static let devices: [String] = TrainingPools.deviceNames.keys.sorted { $0.rawValue < $1.rawValue }
-        .flatMap { TrainingPools.deviceNames[$0]! }.filter { !ambiguous.contains($0) }
+        .flatMap { TrainingPools.deviceNames[$0]! }.filter { !ambiguous.contains($0) } + vehicles
+
+    static let vehicles = ["car", "van", "truck", "lorry", "motorbike", "motorcycle", "tractor"]
 }

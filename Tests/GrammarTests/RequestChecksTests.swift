@@ -88,6 +88,11 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(absent.absentName(in: "turn on the master bedroom lights"), "a qualified name of the home's bedroom")
         XCTAssertNil(absent.absentName(in: "bolt the shed lock"))
         XCTAssertNil(absent.absentName(in: "turn on the porch light"))
+        XCTAssertEqual(absent.absentName(in: "is the car locked"), "car")
+        let withCharger = Registry(site: "garage", areas: [Area(id: "garage", name: "garage")],
+                                   devices: [Device(id: "garage.charger", name: "car charger", area: "garage", type: .outlet,
+                                                    adapter: .tasmota(topic: "charger"))])
+        XCTAssertNil(AbsentNames(catalog: try Catalog.load(), registry: withCharger).absentName(in: "turn off the car charger"))
     }
 
     func testFindsPlacesAndScenesTheHomeLacksByWhereTheyStand() throws {
