@@ -7,10 +7,13 @@ import Intents
 /// Anything this grammar produces resolves; `ActionResolver` still checks it before a device
 /// is touched.
 public enum ActionGrammar {
-    /// `only`, when given, keeps those intents and `none` (the queries, for a question).
-    public static func expression(catalog: Catalog, registry: Registry, site: String?, only: Set<String>? = nil) -> GrammarExpression {
+    /// `only`, when given, keeps those intents and `none` (the queries, for a question);
+    /// `withNone: false` leaves `none` out.
+    public static func expression(catalog: Catalog, registry: Registry, site: String?, only: Set<String>? = nil,
+                                  withNone: Bool = true) -> GrammarExpression {
         var intents: [GrammarExpression] = []
         for intent in catalog.intents where only.map({ $0.contains(intent.name) || intent.name == Catalog.noneIntent }) ?? true {
+            if intent.name == Catalog.noneIntent, !withNone { continue }
             if intent.name == Catalog.noneIntent {
                 intents.append(.literal(Catalog.noneIntent))
                 continue

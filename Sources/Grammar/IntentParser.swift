@@ -122,6 +122,8 @@ public final class IntentParser: @unchecked Sendable {
     private var queryGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions with a numeric slot on one device, by device id.
     private var numericGrammars: [String: CompiledGrammar] = [:]
+    /// The grammars of the actions with one slot in one area, by area id and slot.
+    private var areaValueGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of the actions with one slot on one device, by device id and slot.
     private var valueGrammars: [String: CompiledGrammar] = [:]
     /// The grammars of one intent in one area and `none`, by area id and intent.
@@ -305,6 +307,22 @@ public final class IntentParser: @unchecked Sendable {
         return grammar
     }
 
+    /// The grammar of the actions in `area` (on the area, its devices of a domain, or one of its
+    /// devices) with a slot called `slot`, without `none`, or nil when it has none (cached).
+    private func areaValueGrammar(_ area: Area, slot: String) -> CompiledGrammar? {
+        let key = area.id + " " + slot
+        if let grammar = areaValueGrammars[key] { return grammar }
+        let local = Registry(areas: [area], devices: registry.devices.filter { $0.area == area.id })
+        let wanted = Set(catalog.intents.filter { intent in
+            intent.response == nil && intent.slots.contains { $0.name == slot && !$0.isTarget }
+                && intent.target.map { !local.devices(with: $0.capability).isEmpty } == true
+        }.map(\.name))
+        guard !wanted.isEmpty else { return nil }
+        let grammar = CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: local, site: nil, only: wanted, withNone: false), trie: trie)
+        areaValueGrammars[key] = grammar
+        return grammar
+    }
+
     /// The grammar of the actions on `device` with a slot called `slot` (a speed, a colour), or
     /// nil when it has none (cached).
     private func valueGrammar(_ device: Device, slot: String) -> CompiledGrammar? {
@@ -420,7 +438,19 @@ public final class IntentParser: @unchecked Sendable {
             return asked.intersection(device.capabilities)
         } ?? []
         let noneForNamed = result.text == Catalog.noneIntent && options.capabilityCheck && !askedOfNamed.isEmpty
-        if result.text == Catalog.noneIntent, !noneForNamed {
+        // "none" for a command that names one room and, word for word, a value that some of its
+        // devices take ("turn the nursery lights red") is decided again among the room's actions
+        // with that slot.
+        var noneForArea: (grammar: CompiledGrammar, field: String)?
+        if result.text == Catalog.noneIntent, !noneForNamed, named == nil, options.capabilityCheck, let evidence,
+           let value = evidence.saidValues.max(by: { $0.score < $1.score }) {
+            let areas = evidence.namedAreas.filter { $0.score >= 1 }
+            let slot = String(decoding: value.key.dropFirst().dropLast(), as: UTF8.self)
+            if areas.count == 1, let area = registry.area(id: areas[0].id), let grammar = areaValueGrammar(area, slot: slot) {
+                noneForArea = (grammar, String(decoding: value.key.dropFirst() + value.value, as: UTF8.self))
+            }
+        }
+        if result.text == Catalog.noneIntent, !noneForNamed, noneForArea == nil {
             return finish(.notACommand, canonical: result.text, confidence: result.confidence)
         }
         // The command names one device that the model's action does not reach (or the model was
@@ -437,7 +467,13 @@ public final class IntentParser: @unchecked Sendable {
             timings.maskMs += retried.maskSeconds * 1000
             return retried
         }
-        if let named, noneForNamed {
+        if let noneForArea {
+            let retried = try decideAgain(under: noneForArea.grammar)
+            guard Self.has(retried.text, field: noneForArea.field) else {
+                return finish(.notACommand, canonical: result.text, confidence: result.confidence)
+            }
+            result = retried
+        } else if let named, noneForNamed {
             result = try decideAgain(under: requestGrammar(named, capabilities: askedOfNamed))
         } else if let named, result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
             let retried = try decideAgain(under: deviceGrammar(named))

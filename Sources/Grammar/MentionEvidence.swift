@@ -81,9 +81,18 @@ public struct MentionEvidence: Sendable {
                 namedDevices.append((device.id, m.score))
             }
         }
-        // Named slot values, on the words no device took.
-        let deviceTaken = deviceWords.reduce(into: Set<Int>()) { $0.formUnion($1) }
-        let rest = words.indices.filter { !deviceTaken.contains($0) }.map { words[$0] }
+        // Named slot values, on the words no device took and no domain word that is not itself a
+        // word of a value ("the living room lights blue" is blue: "lights" is no value's word,
+        // though it stems to light blue's "light").
+        var taken = deviceWords.reduce(into: Set<Int>()) { $0.formUnion($1) }
+        var valuePhrases = catalog.colors.flatMap(\.phrases) + catalog.colorTemperatures.flatMap(\.phrases)
+        for intent in catalog.intents {
+            for slot in intent.slots { if case .enumeration(let list) = slot.type { valuePhrases += list.flatMap(\.phrases) } }
+        }
+        let valueWordSet = Set(valuePhrases.flatMap(MentionEvidence.words))
+        let domainWordSet = Set(catalog.domainPhrases.values.joined().flatMap(MentionEvidence.words))
+        for (i, word) in words.enumerated() where domainWordSet.contains(word) && !valueWordSet.contains(word) { taken.insert(i) }
+        let rest = words.indices.filter { !taken.contains($0) }.map { words[$0] }
         valueWords = rest
         var valueCache: [String: Float] = [:]
         func valueScore(_ phrases: [String]) -> Float {

@@ -157,6 +157,15 @@ final class MentionEvidenceTests: XCTestCase {
         XCTAssertEqual(value, [1, 0, 0])
         // Words of a device's name are not a value: the kitchen's ceiling light is not "light blue".
         XCTAssertTrue(evidence("turn on the ceiling light", home).namedValues.isEmpty)
+        // Nor is a domain word that is no value's word: "lights blue" is blue, not light blue.
+        func strongest(_ command: String) -> String? {
+            evidence(command, home).namedValues.max { $0.score < $1.score }.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        XCTAssertEqual(strongest("make the living room lights blue"), "blue")
+        XCTAssertEqual(strongest("set the floor lamp to light blue"), "light_blue")
+        // Said word for word, or not.
+        XCTAssertEqual(evidence("floor lamp on red", home).saidValues.map { String(decoding: $0.value, as: UTF8.self) }, ["red"])
+        XCTAssertTrue(evidence("blue lamp light", home).saidValues.allSatisfy { String(decoding: $0.value, as: UTF8.self) != "light_blue" })
     }
 
     /// A colour, white tone or fan speed the command does not say is refused; one it says (in a

@@ -44,7 +44,9 @@ final class ParserChecksTests: XCTestCase {
                                   ("floor lamp on full brightness", "set_brightness device=living_room.lamp brightness=100"),
                                   ("open the patio blind", "open_cover device=living_room.blind"),
                                   ("desk lamp on daylight", "set_color_temp device=office.desk_lamp color_temp=6500"),
-                                  ("floor lamp on red", "set_color device=living_room.lamp color=red")] {
+                                  ("floor lamp on red", "set_color device=living_room.lamp color=red"),
+                                  ("turn the office lights red", "set_color area=office color=red"),
+                                  ("make the living room lights blue", "set_color area=living_room color=blue")] {
             let result = try parser.parse(command)
             XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
         }
