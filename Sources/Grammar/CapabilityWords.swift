@@ -171,8 +171,13 @@ public struct CapabilityWords: Sendable {
     /// device or the kind of device it asks ("the den thermostat"). The grammar makes the model
     /// choose among the queries the catalog has, so "how humid is the loft" would otherwise read
     /// the temperature.
-    public func unaskedQuery(command: String, action: CanonicalAction) -> String? {
-        guard let words = queryWords[action.intent], action.slots["device"] == nil, action.slots["domain"] == nil else { return nil }
+    ///
+    /// A query on a device or a domain the command names answers what that kind of device reads
+    /// ("what does the weather station say"), unless the command also has words that no action is
+    /// asked with (`unexplained`: "is the weather station battery low").
+    public func unaskedQuery(command: String, action: CanonicalAction, unexplained: [String] = []) -> String? {
+        guard let words = queryWords[action.intent] else { return nil }
+        if action.slots["device"] != nil || action.slots["domain"] != nil, unexplained.isEmpty { return nil }
         // Misspelt topic words count ("tempp"), but not short words one letter apart ("how", "hot").
         func says(_ w: String) -> Bool { words.contains(w) || words.contains { max(w.count, $0.count) >= 4 && MentionEvidence.resembles(w, $0) } }
         if requestWords(command).contains(where: { (!Self.generalWords.contains($0) || Self.readingVerbs.contains($0)) && says($0) }) { return nil }

@@ -228,6 +228,15 @@ public final class IntentParser: @unchecked Sendable {
         return "the command names \(first.id) but the action was \(action.intent) in \(area); nothing done"
     }
 
+    /// A reason to refuse a query that says whether (devices are on, locks locked) for a command
+    /// that asks for an amount or a duration ("how much has the car charger charged", "how long has the fridge been
+    /// running"): on or off answers neither.
+    private func howMuchOfAState(_ action: CanonicalAction, command: String) -> String? {
+        guard isQuery(action.intent), let target = catalog.intent(named: action.intent)?.target,
+              [.onOff, .lock].contains(target.capability), QuestionForm.asksHowMuch(command) else { return nil }
+        return "the command asks how much or how long, and \(action.intent) only says whether; nothing done"
+    }
+
     /// The device the command names best (every word of one of its names, better than any other
     /// device), or nil.
     private func onlyNamedDevice(_ evidence: MentionEvidence) -> Device? {
@@ -555,7 +564,8 @@ public final class IntentParser: @unchecked Sendable {
                 return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
-                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical)
+                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical, unexplained: effectWords.unexplainedWords(in: command))
+                ?? howMuchOfAState(resolved.canonical, command: command)
                 ?? domainWords.mismatch(command: command, action: asSaid.canonical, devices: asSaid.devices.compactMap(registry.device(id:))) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }

@@ -23,4 +23,12 @@ public enum QuestionForm {
         if first == "do" { return words.dropFirst().first != "me" }
         return openers.contains(first)
     }
+
+    /// True when `command` asks for an amount or a duration ("how much energy…", "how long has…",
+    /// "how many…"), which no yes/no answer gives.
+    public static func asksHowMuch(_ command: String) -> Bool {
+        let words = command.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).drop(while: preambles.contains)
+        guard words.first == "how", let second = words.dropFirst().first else { return false }
+        return ["much", "many", "long", "often"].contains(second)
+    }
 }

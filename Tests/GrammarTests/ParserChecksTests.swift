@@ -17,12 +17,16 @@ final class ParserChecksTests: XCTestCase {
         let model = try ExampleHome.tunedModel()
         let parser = try IntentParser(language: model, catalog: home.catalog, registry: home.registry, options: options)
         options.leaningNoneThreshold = nil
+        let leaningOff = try IntentParser(language: model, catalog: home.catalog, registry: home.registry, options: options)
+        options.capabilityCheck = false
         let unchecked = try IntentParser(language: model, catalog: home.catalog, registry: home.registry, options: options)
         for command in ["how much power is the coffee machine using", "how many watts is the coffee machine drawing"] {
             let result = try parser.parse(command)
             XCTAssertEqual(result.outcome == .action, false, "\(command) -> \(result.canonical)")
             XCTAssertGreaterThanOrEqual(result.noneProbability ?? 0, 0.8, command)
-            // Without the check, the model's answer (bent towards the named device) acts.
+            // Without the leaning refusal, "how much" still finds no query that answers it.
+            XCTAssertEqual(try leaningOff.parse(command).outcome == .action, false, command)
+            // Without either, the model's answer (bent towards the named device) acts.
             XCTAssertEqual(try unchecked.parse(command).outcome, .action, command)
         }
         for (command, action) in [("is the coffee machine on", "query_state device=kitchen.coffee"),

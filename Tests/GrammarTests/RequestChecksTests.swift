@@ -221,6 +221,24 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertFalse(words.asksToOperate("how long has the box fan been running"))
     }
 
+    /// A question about a named device that also asks about something no action is asked with
+    /// ("battery") is not the device's reading; "how much" and "how long" are not yes or no.
+    func testRefusesAReadingOfANamedDeviceForAnotherTopic() throws {
+        let catalog = try Catalog.load()
+        let words = CapabilityWords(catalog: catalog, registry: Self.home())
+        let effects = EffectWords(catalog: catalog, registry: Self.home())
+        func unasked(_ command: String, _ action: String) throws -> String? {
+            words.unaskedQuery(command: command, action: try CanonicalAction(parsing: action), unexplained: effects.unexplainedWords(in: command))
+        }
+        XCTAssertNotNil(try unasked("is the thermostat battery low", "query_temperature device=den.thermostat"))
+        XCTAssertNil(try unasked("what does the thermostat say", "query_temperature device=den.thermostat"))
+        XCTAssertNil(try unasked("how warm is the thermostat showing", "query_temperature device=den.thermostat"))
+        XCTAssertTrue(QuestionForm.asksHowMuch("how much power is the speaker using"))
+        XCTAssertTrue(QuestionForm.asksHowMuch("um, how long has the box fan been on"))
+        XCTAssertFalse(QuestionForm.asksHowMuch("how warm is it in the den"))
+        XCTAssertFalse(QuestionForm.asksHowMuch("is the box fan on"))
+    }
+
     func testTellsQuestionsFromCommands() {
         XCTAssertTrue(QuestionForm.isYesNoQuestion("is the shed door open"))
         XCTAssertTrue(QuestionForm.isYesNoQuestion("um hey, did someone lock the back door?"))
@@ -283,7 +301,8 @@ final class RequestChecksTests: XCTestCase {
             guard example.intent != Catalog.noneIntent else { continue }
             let action = try CanonicalAction(parsing: example.action)
             XCTAssertNil(words.mismatch(command: example.command, action: action), "\(example.command) -> \(example.action)")
-            XCTAssertNil(words.unaskedQuery(command: example.command, action: action), "\(example.command) -> \(example.action)")
+            XCTAssertNil(words.unaskedQuery(command: example.command, action: action, unexplained: effects.unexplainedWords(in: example.command)),
+                         "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.absentName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
