@@ -87,6 +87,8 @@ public struct EffectWords: Sendable {
             if verb < 0 || words[verb] != "make" {
                 guard ["on", "to", "into", "onto"].contains(words[end]) else { continue }
                 end += 1
+                // "on for the tomatoes", "on so i can see": a purpose, not a setting.
+                if end < words.count, Self.purposeWords.contains(words[end]) { continue }
             }
             if words[end...].contains(where: Self.isNumber) { continue }
             if let effect = unknownWords(words, named: named, from: end) { return effect }
@@ -125,6 +127,10 @@ public struct EffectWords: Sendable {
 
     /// Words that join a request to the device it is made of ("next station on the radio").
     static let ofDevice: Set<String> = ["on", "of", "from", "for", "with"]
+
+    /// Words that, after "on" or "off", say why rather than what ("switch the pump on for the
+    /// tomatoes").
+    static let purposeWords: Set<String> = ["for", "so", "because", "while", "as", "since", "please"]
 
     /// Verbs that take a target and then what it should become.
     static let settingVerbs: Set<String> = ["make", "put", "set", "turn", "switch"]

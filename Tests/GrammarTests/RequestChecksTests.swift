@@ -143,6 +143,7 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertEqual(effects.unknownEffect(in: "put on some abba on the speaker"), "abba")
         XCTAssertEqual(effects.unknownEffect(in: "play something relaxing"), "relaxing")
         XCTAssertNil(effects.unknownEffect(in: "put the box fan on high"))
+        XCTAssertNil(effects.unknownEffect(in: "turn the box fan on for the dog"), "a purpose, not a setting")
         XCTAssertNil(effects.unknownEffect(in: "turn the speaker on please"))
         XCTAssertNil(effects.unknownEffect(in: "switch the lights on in the bedroom"))
         XCTAssertNil(effects.unknownEffect(in: "set the thermostat to twenty one"))
