@@ -10,6 +10,14 @@ import XCTest
 /// plain commands beside them still act; a reading no query gives ("how much power") is refused
 /// when the model leant to "not a command".
 final class ParserChecksTests: XCTestCase {
+    /// A parser with the tuned adapter on the example home, on one thread.
+    static func parser() throws -> IntentParser {
+        let home = try ExampleHome.load()
+        var options = IntentParser.Options()
+        options.threads = 1
+        return try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+    }
+
     func testReadingsNoQueryGivesAreRefusedWhenTheModelLeansToNone() throws {
         let home = try ExampleHome.load()
         var options = IntentParser.Options()
@@ -39,10 +47,7 @@ final class ParserChecksTests: XCTestCase {
     /// a white tone) the model's action leaves unused is decided again among the device's actions
     /// that take one.
     func testNumbersAndValuesSaidAreUsed() throws {
-        let home = try ExampleHome.load()
-        var options = IntentParser.Options()
-        options.threads = 1
-        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        let parser = try Self.parser()
         for (command, action) in [("open the patio blind about a quarter", "set_cover_position device=living_room.blind position=25"),
                                   ("put the floor lamp at half brightness", "set_brightness device=living_room.lamp brightness=50"),
                                   ("floor lamp on full brightness", "set_brightness device=living_room.lamp brightness=100"),
@@ -60,10 +65,7 @@ final class ParserChecksTests: XCTestCase {
     /// even where the model said "not a command"; operations no action has ("skip"), and a kind of
     /// device the room lacks ("the bedroom heater" where the bedroom has a fan), are refused.
     func testNamedDevicesAndDomainsAreTakenAtTheirWord() throws {
-        let home = try ExampleHome.load()
-        var options = IntentParser.Options()
-        options.threads = 1
-        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        let parser = try Self.parser()
         let first = try parser.parse("start the coffee machine")
         XCTAssertEqual(first.resolved?.canonical.description, "turn_on device=kitchen.coffee", "\(first.outcome) '\(first.canonical)'")
         XCTAssertGreaterThan(first.noneProbability ?? 0, 0.5, "the model's own first answer was 'not a command'")
@@ -82,10 +84,7 @@ final class ParserChecksTests: XCTestCase {
     /// A command that names a room is answered in that room or not at all: the bedroom has no
     /// thermometer, so "how cold is it in the bedroom" is not the office's reading.
     func testTheRoomNamedIsTheRoomActedIn() throws {
-        let home = try ExampleHome.load()
-        var options = IntentParser.Options()
-        options.threads = 1
-        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
+        let parser = try Self.parser()
         let cold = try parser.parse("how cold is it in the bedroom")
         if case .action = cold.outcome { XCTFail("how cold is it in the bedroom -> \(cold.canonical)") }
         for (command, site, action) in [("turn the bedroom lights off", "kitchen", "turn_off area=bedroom domain=light"),
@@ -96,11 +95,8 @@ final class ParserChecksTests: XCTestCase {
     }
 
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
-        let home = try ExampleHome.load()
-        var options = IntentParser.Options()
-        options.threads = 1
-        let parser = try IntentParser(language: ExampleHome.tunedModel(), catalog: home.catalog, registry: home.registry, options: options)
-        let queries = Set(home.catalog.intents.filter { $0.response != nil }.map(\.name))
+        let parser = try Self.parser()
+        let queries = Set(parser.catalog.intents.filter { $0.response != nil }.map(\.name))
         for question in ["is the patio blind open", "is the coffee machine on", "did somebody lock the front door", "are the counter lights on"] {
             let result = try parser.parse(question)
             if case .action = result.outcome {
