@@ -110,6 +110,8 @@ public final class IntentParser: @unchecked Sendable {
     private let directionWords: DirectionWords
     /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
     private let nameWords: Set<String>
+    /// The catalog's domain words that are no value's word (`MentionEvidence.domainWordsNotValues`).
+    private let domainWordsNotValues: Set<String>
     /// Numbers in the home's names ("lamp 2"), which say no value.
     private let nameNumbers: Set<String>
     private let session: LlamaSession
@@ -120,17 +122,9 @@ public final class IntentParser: @unchecked Sendable {
     /// The grammars of the queries (intents with a response) and `none` per site and per named
     /// device, for questions.
     private var queryGrammars: [String: CompiledGrammar] = [:]
-    /// The grammars of the actions with a numeric slot on one device, by device id.
-    private var numericGrammars: [String: CompiledGrammar] = [:]
-    /// The grammars of the actions with one slot in one area, by area id and slot.
-    private var areaValueGrammars: [String: CompiledGrammar] = [:]
-    /// The grammars of the actions with one slot on one device, by device id and slot.
-    private var valueGrammars: [String: CompiledGrammar] = [:]
-    /// The grammars of one intent in one area and `none`, by area id and intent.
-    private var areaGrammars: [String: CompiledGrammar] = [:]
-    /// The grammars of the actions on one device that need some capabilities, by device id and
-    /// capabilities.
-    private var requestGrammars: [String: CompiledGrammar] = [:]
+    /// Grammars of some acting intents on one device or in one area (for the re-decisions after
+    /// the model), by device or area id and what they keep; nil where no intent is kept.
+    private var narrowGrammars: [String: CompiledGrammar?] = [:]
     private var targetOptions: [String: [ActionGrammar.TargetOption]] = [:]
     /// The site whose prompt prefix the session's cache holds now.
     private var cachedSite: String??
@@ -169,6 +163,7 @@ public final class IntentParser: @unchecked Sendable {
         effectWords = EffectWords(catalog: catalog, registry: registry)
         domainWords = DomainWords(catalog: catalog, registry: registry)
         directionWords = DirectionWords(catalog: catalog, registry: registry)
+        domainWordsNotValues = MentionEvidence.domainWordsNotValues(catalog)
         nameWords = Set(MentionEvidence.nameWords(registry).flatMap { $0 })
         nameNumbers = Set(MentionEvidence.nameWords(registry).flatMap { MentionEvidence.numbers(in: $0.joined(separator: " ")) })
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
@@ -223,9 +218,15 @@ public final class IntentParser: @unchecked Sendable {
         guard action.slots["device"] == nil, action.slots["scene"] == nil,
               catalog.intent(named: action.intent)?.target != nil,
               let area = action.slots["area"]?.id ?? site else { return nil }
-        let named = evidence.namedAreas.filter { $0.score >= 1 }
-        guard let first = named.first, !named.contains(where: { $0.id == area }) else { return nil }
-        return "the command names \(first.id) but the action was \(action.intent) in \(area); nothing done"
+        let named = evidence.fullyNamedAreas
+        guard let first = named.first, !named.contains(area) else { return nil }
+        return "the command names \(first) but the action was \(action.intent) in \(area); nothing done"
+    }
+
+    /// The one area the command names fully (outside device names), or nil.
+    private func onlyNamedArea(_ evidence: MentionEvidence) -> Area? {
+        let named = evidence.fullyNamedAreas
+        return named.count == 1 ? registry.area(id: named[0]) : nil
     }
 
     /// A reason to refuse a query that says whether (devices are on, locks locked) for a command
@@ -277,73 +278,33 @@ public final class IntentParser: @unchecked Sendable {
         return grammar
     }
 
-    /// The grammar of the actions on `device` that take a number (a level, position, volume,
-    /// temperature or step), or nil when it has none (cached).
-    private func numericGrammar(_ device: Device) -> CompiledGrammar? {
-        if let grammar = numericGrammars[device.id] { return grammar }
-        let numeric = Set(catalog.intents.filter { intent in
-            intent.response == nil && intent.target.map { device.has($0.capability) } == true
-                && intent.slots.contains { $0.type.numericRange != nil }
+    /// The grammar of the acting intents (no queries, no `none`) that `keep` keeps, on `device`
+    /// (cached under `key`), or nil when it can do none of them.
+    private func deviceGrammar(_ device: Device, _ key: String, keeping keep: (Intent) -> Bool) -> CompiledGrammar? {
+        let key = device.id + " " + key
+        if let grammar = narrowGrammars[key] { return grammar }
+        let kept = Set(catalog.intents.filter { intent in
+            intent.response == nil && intent.target.map { device.has($0.capability) } == true && keep(intent)
         }.map(\.name))
-        guard !numeric.isEmpty else { return nil }
-        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: numeric), trie: trie)
-        numericGrammars[device.id] = grammar
+        let grammar = kept.isEmpty ? nil
+            : CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: kept), trie: trie)
+        narrowGrammars[key] = grammar
         return grammar
     }
 
-    /// The grammar of `intent` in `area` (aimed at the area, at its devices of a domain or at one
-    /// of its devices) and `none` (cached): for a command that names the area when the model's
-    /// action is aimed elsewhere.
-    private func areaGrammar(_ area: Area, intent: String) -> CompiledGrammar {
-        let key = area.id + " " + intent
-        if let grammar = areaGrammars[key] { return grammar }
+    /// The grammar of the intents that `keep` keeps, in `area` (aimed at the area, at its devices
+    /// of a domain or at one of its devices), with `none` or without (cached under `key`), or nil
+    /// when nothing there does any of them.
+    private func areaGrammar(_ area: Area, _ key: String, withNone: Bool, keeping keep: (Intent) -> Bool) -> CompiledGrammar? {
+        let key = area.id + " " + key
+        if let grammar = narrowGrammars[key] { return grammar }
         let local = Registry(areas: [area], devices: registry.devices.filter { $0.area == area.id })
-        let grammar = CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: local, site: nil, only: [intent]), trie: trie)
-        areaGrammars[key] = grammar
-        return grammar
-    }
-
-    /// The grammar of the actions on `device` that need one of `capabilities`, without `none`
-    /// and without queries (cached): for a command that names the device and asks for them.
-    private func requestGrammar(_ device: Device, capabilities: Set<Capability>) -> CompiledGrammar {
-        let key = device.id + " " + capabilities.map(\.rawValue).sorted().joined(separator: ",")
-        if let grammar = requestGrammars[key] { return grammar }
-        let wanted = Set(catalog.intents.filter { intent in
-            intent.response == nil && intent.target.map { capabilities.contains($0.capability) && device.has($0.capability) } == true
+        let kept = Set(catalog.intents.filter { intent in
+            intent.target.map { !local.devices(with: $0.capability).isEmpty } == true && keep(intent)
         }.map(\.name))
-        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: wanted), trie: trie)
-        requestGrammars[key] = grammar
-        return grammar
-    }
-
-    /// The grammar of the actions in `area` (on the area, its devices of a domain, or one of its
-    /// devices) with a slot called `slot`, without `none`, or nil when it has none (cached).
-    private func areaValueGrammar(_ area: Area, slot: String) -> CompiledGrammar? {
-        let key = area.id + " " + slot
-        if let grammar = areaValueGrammars[key] { return grammar }
-        let local = Registry(areas: [area], devices: registry.devices.filter { $0.area == area.id })
-        let wanted = Set(catalog.intents.filter { intent in
-            intent.response == nil && intent.slots.contains { $0.name == slot && !$0.isTarget }
-                && intent.target.map { !local.devices(with: $0.capability).isEmpty } == true
-        }.map(\.name))
-        guard !wanted.isEmpty else { return nil }
-        let grammar = CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: local, site: nil, only: wanted, withNone: false), trie: trie)
-        areaValueGrammars[key] = grammar
-        return grammar
-    }
-
-    /// The grammar of the actions on `device` with a slot called `slot` (a speed, a colour), or
-    /// nil when it has none (cached).
-    private func valueGrammar(_ device: Device, slot: String) -> CompiledGrammar? {
-        let key = device.id + " " + slot
-        if let grammar = valueGrammars[key] { return grammar }
-        let wanted = Set(catalog.intents.filter { intent in
-            intent.response == nil && intent.target.map { device.has($0.capability) } == true
-                && intent.slots.contains { $0.name == slot && !$0.isTarget }
-        }.map(\.name))
-        guard !wanted.isEmpty else { return nil }
-        let grammar = CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: wanted), trie: trie)
-        valueGrammars[key] = grammar
+        let grammar = kept.isEmpty ? nil
+            : CompiledGrammar(ActionGrammar.expression(catalog: catalog, registry: local, site: nil, only: kept, withNone: withNone), trie: trie)
+        narrowGrammars[key] = grammar
         return grammar
     }
 
@@ -424,7 +385,8 @@ public final class IntentParser: @unchecked Sendable {
         decoder.watchedOpening = Array(Catalog.noneIntent.utf8)
         let evidence = options.mentionWeight > 0
             ? MentionEvidence(command: command, options: options(for: site), registry: registry, catalog: catalog,
-                              weight: options.mentionWeight, intentWeight: options.mentionIntentWeight)
+                              weight: options.mentionWeight, intentWeight: options.mentionIntentWeight,
+                              domainWordsNotValues: domainWordsNotValues)
             : nil
         var result = try decoder.decode(session, pending: pendingTokens, evidence: evidence)
         noneProbability = result.watchedProbability
@@ -452,12 +414,10 @@ public final class IntentParser: @unchecked Sendable {
         // with that slot.
         var noneForArea: (grammar: CompiledGrammar, field: String)?
         if result.text == Catalog.noneIntent, !noneForNamed, named == nil, options.capabilityCheck, let evidence,
-           let value = evidence.saidValues.max(by: { $0.score < $1.score }) {
-            let areas = evidence.namedAreas.filter { $0.score >= 1 }
-            let slot = String(decoding: value.key.dropFirst().dropLast(), as: UTF8.self)
-            if areas.count == 1, let area = registry.area(id: areas[0].id), let grammar = areaValueGrammar(area, slot: slot) {
-                noneForArea = (grammar, String(decoding: value.key.dropFirst() + value.value, as: UTF8.self))
-            }
+           let value = evidence.strongestSaidValue, let area = onlyNamedArea(evidence),
+           let grammar = areaGrammar(area, "value " + value.slot, withNone: false,
+                                     keeping: { $0.response == nil && $0.slots.contains { $0.name == value.slot && !$0.isTarget } }) {
+            noneForArea = (grammar, value.field)
         }
         if result.text == Catalog.noneIntent, !noneForNamed, noneForArea == nil {
             return finish(.notACommand, canonical: result.text, confidence: result.confidence)
@@ -482,8 +442,10 @@ public final class IntentParser: @unchecked Sendable {
                 return finish(.notACommand, canonical: result.text, confidence: result.confidence)
             }
             result = retried
-        } else if let named, noneForNamed {
-            result = try decideAgain(under: requestGrammar(named, capabilities: askedOfNamed))
+        } else if let named, noneForNamed,
+                  let request = deviceGrammar(named, "asked " + askedOfNamed.map(\.rawValue).sorted().joined(separator: ","),
+                                              keeping: { $0.target.map { askedOfNamed.contains($0.capability) } == true }) {
+            result = try decideAgain(under: request)
         } else if let named, result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
             let retried = try decideAgain(under: deviceGrammar(named))
             if retried.text == Catalog.noneIntent {
@@ -510,23 +472,22 @@ public final class IntentParser: @unchecked Sendable {
         // A number the command says that the action leaves unused ("open the velux about a
         // quarter" is not open_cover): decide again among the named device's actions that take one.
         if let named, let said = evidence?.numbers.filter({ !nameNumbers.contains($0) }), !said.isEmpty,
-           !Self.uses(result.text, anyOf: said), !isQuery(result.text), let numeric = numericGrammar(named) {
+           !Self.uses(result.text, anyOf: said), !isQuery(result.text),
+           let numeric = deviceGrammar(named, "numeric", keeping: { $0.slots.contains { $0.type.numericRange != nil } }) {
             let retried = try decideAgain(under: numeric)
             if Self.uses(retried.text, anyOf: said) { result = retried }
         }
         // The command names one area and the action is aimed at another ("turn the kitchen lights
         // off" → the site's lights): decide the target again in the named area, or none.
         if named == nil, let evidence, let asSaid = try? resolver.resolve(text: result.text, site: site),
-           otherArea(asSaid.canonical, site: site, evidence) != nil {
-            let areas = evidence.namedAreas.filter { $0.score >= 1 }
-            if areas.count == 1, let area = registry.area(id: areas[0].id) {
-                let retried = try decideAgain(under: areaGrammar(area, intent: asSaid.intent))
-                if retried.text == Catalog.noneIntent {
-                    return finish(.notUnderstood(reason: "the command names \(area.id), and the model's action was elsewhere ('\(result.text)'); nothing done"),
-                                  canonical: result.text, confidence: result.confidence)
-                }
-                result = retried
+           otherArea(asSaid.canonical, site: site, evidence) != nil, let area = onlyNamedArea(evidence) {
+            let retried = try areaGrammar(area, "intent " + asSaid.intent, withNone: true, keeping: { $0.name == asSaid.intent })
+                .map(decideAgain(under:))
+            guard let retried, retried.text != Catalog.noneIntent else {
+                return finish(.notUnderstood(reason: "the command names \(area.id), and the model's action was elsewhere ('\(result.text)'); nothing done"),
+                              canonical: result.text, confidence: result.confidence)
             }
+            result = retried
         }
         // A value the command names (a fan speed, a colour, a white tone) that the action leaves
         // unused ("extractor on high" is not turn_on): decide again among the named device's
@@ -534,13 +495,10 @@ public final class IntentParser: @unchecked Sendable {
         // A query is decided again too, unless the command is a question ("monitor light to
         // daylight" is not "is the monitor light on").
         if let named, let evidence, !isQuery(result.text) || !QuestionForm.isYesNoQuestion(command),
-           let value = evidence.saidValues.max(by: { $0.score < $1.score }) {
-            let field = String(decoding: value.key.dropFirst() + value.value, as: UTF8.self)
-            let slot = String(decoding: value.key.dropFirst().dropLast(), as: UTF8.self)
-            if !Self.has(result.text, field: field), let grammar = valueGrammar(named, slot: slot) {
-                let retried = try decideAgain(under: grammar)
-                if Self.has(retried.text, field: field) { result = retried }
-            }
+           let value = evidence.strongestSaidValue, !Self.has(result.text, field: value.field),
+           let grammar = deviceGrammar(named, "value " + value.slot, keeping: { $0.slots.contains { $0.name == value.slot && !$0.isTarget } }) {
+            let retried = try decideAgain(under: grammar)
+            if Self.has(retried.text, field: value.field) { result = retried }
         }
         // The opposite of what the command says ("close up the skylight" → open_cover) is the
         // other action of the pair, on the same target.
@@ -553,6 +511,8 @@ public final class IntentParser: @unchecked Sendable {
                           canonical: result.text, confidence: result.confidence)
         }
         do {
+            // Words no action is asked with: read only for a query or when the model leant to none.
+            lazy var unexplained = effectWords.unexplainedWords(in: command)
             let asSaid = try resolver.resolve(text: result.text, site: site)
             let resolved = resolver.canonicalTarget(asSaid)
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
@@ -564,7 +524,8 @@ public final class IntentParser: @unchecked Sendable {
                 return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
-                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical, unexplained: effectWords.unexplainedWords(in: command))
+                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical,
+                                                unexplained: isQuery(resolved.canonical.intent) ? unexplained : [])
                 ?? howMuchOfAState(resolved.canonical, command: command)
                 ?? domainWords.mismatch(command: command, action: asSaid.canonical, devices: asSaid.devices.compactMap(registry.device(id:))) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
@@ -583,7 +544,6 @@ public final class IntentParser: @unchecked Sendable {
                               canonical: result.text, confidence: result.confidence)
             }
             if let threshold = options.leaningNoneThreshold, let noneProbability, noneProbability >= threshold {
-                let unexplained = effectWords.unexplainedWords(in: command)
                 if !unexplained.isEmpty {
                     let leaning = String(format: "%.2f", noneProbability)
                     return finish(.notUnderstood(reason: "the model leant to 'not a command' (\(leaning)), and no action is asked for with '\(unexplained.joined(separator: " "))'; nothing done"),

@@ -42,6 +42,26 @@ public struct MentionEvidence: Sendable {
     /// Of `namedValues`, those with a phrase the command says word for word ("blue lights" says
     /// blue, not light blue).
     public private(set) var saidValues: [(key: [UInt8], value: [UInt8], score: Float)] = []
+    /// The catalog's domain words that are no word of a named value ("lights", but not the "light"
+    /// of light blue): never read as a value.
+    public static func domainWordsNotValues(_ catalog: Catalog) -> Set<String> {
+        var valuePhrases = catalog.colors.flatMap(\.phrases) + catalog.colorTemperatures.flatMap(\.phrases)
+        for intent in catalog.intents {
+            for slot in intent.slots { if case .enumeration(let list) = slot.type { valuePhrases += list.flatMap(\.phrases) } }
+        }
+        return Set(catalog.domainPhrases.values.joined().flatMap(MentionEvidence.words))
+            .subtracting(valuePhrases.flatMap(MentionEvidence.words))
+    }
+
+    /// The areas the command names by every word of one of their names, outside device names.
+    public var fullyNamedAreas: [String] { namedAreas.filter { $0.score >= 1 }.map(\.id) }
+    /// The strongest of `saidValues` as a slot name (`speed`) and the canonical field that sets it
+    /// (`speed=high`), or nil when the command says no value word for word.
+    public var strongestSaidValue: (slot: String, field: String)? {
+        saidValues.max { $0.score < $1.score }.map { value in
+            (String(decoding: value.key.dropFirst().dropLast(), as: UTF8.self), String(decoding: value.key.dropFirst() + value.value, as: UTF8.self))
+        }
+    }
     /// The command's words that no device name took (where slot values are looked for).
     let valueWords: [String]
     /// Intents with a slot whose value the command names, with the best such score.
@@ -51,7 +71,10 @@ public struct MentionEvidence: Sendable {
     public let intentWeight: Float
 
     /// Evidence for `command` against the grammar's target options (`ActionGrammar.targetOptions`).
-    public init(command: String, options: [ActionGrammar.TargetOption], registry: Registry, catalog: Catalog, weight: Float, intentWeight: Float? = nil) {
+    /// `domainWordsNotValues` is `domainWordsNotValues(catalog)`, passed in by a caller that
+    /// builds evidence for many commands on one catalog (computed here when nil).
+    public init(command: String, options: [ActionGrammar.TargetOption], registry: Registry, catalog: Catalog, weight: Float,
+                intentWeight: Float? = nil, domainWordsNotValues: Set<String>? = nil) {
         self.weight = weight
         self.intentWeight = intentWeight ?? weight
         numbers = MentionEvidence.numbers(in: command)
@@ -85,13 +108,8 @@ public struct MentionEvidence: Sendable {
         // word of a value ("the living room lights blue" is blue: "lights" is no value's word,
         // though it stems to light blue's "light").
         var taken = deviceWords.reduce(into: Set<Int>()) { $0.formUnion($1) }
-        var valuePhrases = catalog.colors.flatMap(\.phrases) + catalog.colorTemperatures.flatMap(\.phrases)
-        for intent in catalog.intents {
-            for slot in intent.slots { if case .enumeration(let list) = slot.type { valuePhrases += list.flatMap(\.phrases) } }
-        }
-        let valueWordSet = Set(valuePhrases.flatMap(MentionEvidence.words))
-        let domainWordSet = Set(catalog.domainPhrases.values.joined().flatMap(MentionEvidence.words))
-        for (i, word) in words.enumerated() where domainWordSet.contains(word) && !valueWordSet.contains(word) { taken.insert(i) }
+        let notValues = domainWordsNotValues ?? Self.domainWordsNotValues(catalog)
+        for (i, word) in words.enumerated() where notValues.contains(word) { taken.insert(i) }
         let rest = words.indices.filter { !taken.contains($0) }.map { words[$0] }
         valueWords = rest
         var valueCache: [String: Float] = [:]

@@ -84,7 +84,6 @@ public struct ParserEvaluation: Sendable {
     public private(set) var correct = 0
     public private(set) var noneTotal = 0
     public private(set) var noneCorrect = 0
-    public private(set) var failures: [Failure] = []
     public private(set) var latenciesMs: [Double] = []
     /// Every case's outcome in order (for `hark eval --details`).
     public private(set) var records: [Record] = []
@@ -101,16 +100,24 @@ public struct ParserEvaluation: Sendable {
 
     public init() {}
 
+    /// The cases answered wrong, in order.
+    public var failures: [Failure] {
+        records.filter { !$0.correct }.map { record in
+            let result = record.result
+            let detail = result.outcome == .action ? "" : " (\(result.outcome), model said '\(result.canonical)')"
+            return Failure(item: record.item, got: record.got, detail: detail)
+        }
+    }
+
     public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
     public var rejection: Double { noneTotal == 0 ? 0 : Double(noneCorrect) / Double(noneTotal) }
 
-    /// Adds another evaluation's counts and failures to this one.
+    /// Adds another evaluation's counts and cases to this one.
     public mutating func merge(_ other: ParserEvaluation) {
         total += other.total
         correct += other.correct
         noneTotal += other.noneTotal
         noneCorrect += other.noneCorrect
-        failures += other.failures
         latenciesMs += other.latenciesMs
         records += other.records
     }
@@ -129,9 +136,6 @@ public struct ParserEvaluation: Sendable {
             if got == expected {
                 correct += 1
                 if isNone { noneCorrect += 1 }
-            } else {
-                let detail = result.outcome == .action ? "" : " (\(result.outcome), model said '\(result.canonical)')"
-                failures.append(Failure(item: item, got: got, detail: detail))
             }
         }
     }

@@ -10,6 +10,23 @@ import XCTest
 /// plain commands beside them still act; a reading no query gives ("how much power") is refused
 /// when the model leant to "not a command".
 final class ParserChecksTests: XCTestCase {
+    /// Asserts that each command gives the action (canonical text), heard at `site`.
+    func assertActs(_ parser: IntentParser, _ cases: [(command: String, action: String)], site: String? = nil,
+                    line: UInt = #line) throws {
+        for (command, action) in cases {
+            let result = try parser.parse(command, site: site)
+            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'", line: line)
+        }
+    }
+
+    /// Asserts that no command gives an action.
+    func assertRefuses(_ parser: IntentParser, _ commands: [String], line: UInt = #line) throws {
+        for command in commands {
+            let result = try parser.parse(command)
+            if case .action = result.outcome { XCTFail("\(command) -> \(result.canonical)", line: line) }
+        }
+    }
+
     /// A parser with the tuned adapter on the example home, on one thread.
     static func parser() throws -> IntentParser {
         let home = try ExampleHome.load()
@@ -48,17 +65,14 @@ final class ParserChecksTests: XCTestCase {
     /// that take one.
     func testNumbersAndValuesSaidAreUsed() throws {
         let parser = try Self.parser()
-        for (command, action) in [("open the patio blind about a quarter", "set_cover_position device=living_room.blind position=25"),
-                                  ("put the floor lamp at half brightness", "set_brightness device=living_room.lamp brightness=50"),
-                                  ("floor lamp on full brightness", "set_brightness device=living_room.lamp brightness=100"),
-                                  ("open the patio blind", "open_cover device=living_room.blind"),
-                                  ("desk lamp on daylight", "set_color_temp device=office.desk_lamp color_temp=6500"),
-                                  ("floor lamp on red", "set_color device=living_room.lamp color=red"),
-                                  ("turn the office lights red", "set_color area=office color=red"),
-                                  ("make the living room lights blue", "set_color area=living_room color=blue")] {
-            let result = try parser.parse(command)
-            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
-        }
+        try assertActs(parser, [("open the patio blind about a quarter", "set_cover_position device=living_room.blind position=25"),
+                                ("put the floor lamp at half brightness", "set_brightness device=living_room.lamp brightness=50"),
+                                ("floor lamp on full brightness", "set_brightness device=living_room.lamp brightness=100"),
+                                ("open the patio blind", "open_cover device=living_room.blind"),
+                                ("desk lamp on daylight", "set_color_temp device=office.desk_lamp color_temp=6500"),
+                                ("floor lamp on red", "set_color device=living_room.lamp color=red"),
+                                ("turn the office lights red", "set_color area=office color=red"),
+                                ("make the living room lights blue", "set_color area=living_room color=blue")])
     }
 
     /// A command that names a device and asks it to work ("start the coffee machine") acts on it
@@ -69,29 +83,19 @@ final class ParserChecksTests: XCTestCase {
         let first = try parser.parse("start the coffee machine")
         XCTAssertEqual(first.resolved?.canonical.description, "turn_on device=kitchen.coffee", "\(first.outcome) '\(first.canonical)'")
         XCTAssertGreaterThan(first.noneProbability ?? 0, 0.5, "the model's own first answer was 'not a command'")
-        for refused in ["turn the bedroom heater on", "skip this song on the living room speaker", "rewind the living room speaker"] {
-            let result = try parser.parse(refused)
-            if case .action = result.outcome { XCTFail("\(refused) -> \(result.canonical)") }
-        }
-        for (command, action) in [("switch on the bedroom lights", "turn_on area=bedroom domain=light"),
-                                  ("can you close up the patio blind", "close_cover device=living_room.blind"),
-                                  ("stop the ceiling fan", "turn_off device=bedroom.fan")] {
-            let result = try parser.parse(command)
-            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
-        }
+        try assertRefuses(parser, ["turn the bedroom heater on", "skip this song on the living room speaker", "rewind the living room speaker"])
+        try assertActs(parser, [("switch on the bedroom lights", "turn_on area=bedroom domain=light"),
+                                ("can you close up the patio blind", "close_cover device=living_room.blind"),
+                                ("stop the ceiling fan", "turn_off device=bedroom.fan")])
     }
 
     /// A command that names a room is answered in that room or not at all: the bedroom has no
     /// thermometer, so "how cold is it in the bedroom" is not the office's reading.
     func testTheRoomNamedIsTheRoomActedIn() throws {
         let parser = try Self.parser()
-        let cold = try parser.parse("how cold is it in the bedroom")
-        if case .action = cold.outcome { XCTFail("how cold is it in the bedroom -> \(cold.canonical)") }
-        for (command, site, action) in [("turn the bedroom lights off", "kitchen", "turn_off area=bedroom domain=light"),
-                                        ("how warm is it in the office", "bedroom", "query_temperature area=office")] {
-            let result = try parser.parse(command, site: site)
-            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
-        }
+        try assertRefuses(parser, ["how cold is it in the bedroom"])
+        try assertActs(parser, [("turn the bedroom lights off", "turn_off area=bedroom domain=light")], site: "kitchen")
+        try assertActs(parser, [("how warm is it in the office", "query_temperature area=office")], site: "bedroom")
     }
 
     func testQuestionsAndUnknownEffectsAreNotActedOn() throws {
@@ -103,17 +107,11 @@ final class ParserChecksTests: XCTestCase {
                 XCTAssertTrue(queries.contains(result.resolved?.canonical.intent ?? ""), "\(question) -> \(result.canonical)")
             }
         }
-        for refused in ["make the floor lamp twinkle", "put the desk lamp on a rainbow cycle", "open the coffee machine",
-                        "put on some jazz on the living room speaker", "turn off the counter lights in ten minutes",
-                        "open the patio blind at 7 am"] {
-            let result = try parser.parse(refused)
-            if case .action = result.outcome { XCTFail("\(refused) -> \(result.canonical)") }
-        }
-        for (command, action) in [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
-                                  ("open the patio blind", "open_cover device=living_room.blind"),
-                                  ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")] {
-            let result = try parser.parse(command)
-            XCTAssertEqual(result.resolved?.canonical.description, action, "\(command): \(result.outcome) '\(result.canonical)'")
-        }
+        try assertRefuses(parser, ["make the floor lamp twinkle", "put the desk lamp on a rainbow cycle", "open the coffee machine",
+                                  "put on some jazz on the living room speaker", "turn off the counter lights in ten minutes",
+                                  "open the patio blind at 7 am"])
+        try assertActs(parser, [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
+                                ("open the patio blind", "open_cover device=living_room.blind"),
+                                ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")])
     }
 }
