@@ -28,6 +28,9 @@ public struct CapabilityWords: Sendable {
     /// training phrasings), less general words. "how humid is the loft" says none for
     /// `query_temperature`.
     let queryWords: [String: Set<String>]
+    /// The capabilities whose actions take a percentage (brightness, position, volume): what a
+    /// percentage said asks a named device for ("set the floodlight to forty percent").
+    let percentCapabilities: Set<Capability>
 
     /// Closed-class words and verbs that apply to any device ("start", "set"): never a request
     /// for one capability, whatever templates they appear in.
@@ -90,6 +93,9 @@ public struct CapabilityWords: Sendable {
         self.asking = asking
         self.supporting = supporting
         self.intentNeeds = intentNeeds
+        percentCapabilities = Set(catalog.intents.filter { intent in
+            intent.slots.contains { if case .percent = $0.type { return true } else { return false } }
+        }.compactMap { Capability(rawValue: Self.need(of: $0)) })
         queryWords = queryNeeds.mapValues { need in
             var words = phrasing[need, default: []]
             for (word, needs) in supporting where needs.contains(need) { words.insert(word) }
@@ -132,8 +138,20 @@ public struct CapabilityWords: Sendable {
     }
 
     /// The capabilities the command's keywords ask for ("set the ecobee to 20 degrees": setpoint).
+    /// A percentage said ("forty percent", "30%") asks for the capabilities that take one.
     public func askedCapabilities(_ command: String) -> Set<Capability> {
-        Set(requestWords(command).flatMap { asking[$0] ?? [] }.compactMap(Capability.init(rawValue:)))
+        var asked = Set(requestWords(command).flatMap { asking[$0] ?? [] }.compactMap(Capability.init(rawValue:)))
+        if Self.saysPercentage(command) { asked.formUnion(percentCapabilities) }
+        return asked
+    }
+
+    /// Whether the command says a number as a percentage: "%" or "percent" ("per cent") after it.
+    static func saysPercentage(_ command: String) -> Bool {
+        let words = MentionEvidence.words(command.replacing("%", with: " percent "))
+        return words.indices.dropFirst().contains { i in
+            let unit = words[i] == "percent" || (words[i] == "per" && i + 1 < words.count && words[i + 1] == "cent")
+            return unit && !MentionEvidence.numbers(in: words[..<i].suffix(4).joined(separator: " ")).isEmpty
+        }
     }
 
     /// Verbs that, opening a command, ask to work a device however it works ("start the

@@ -108,20 +108,24 @@ public struct EffectWords: Sendable {
     }
 
     /// Operations that players, fans and alarms commonly have, in the words people ask for them
-    /// with: skipping and seeking, shuffling, recording, snoozing, oscillating. A command that asks
-    /// for one ("skip this song on the soundbar", "snooze the clock radio") gets no action unless
-    /// the catalog has an action asked with that word.
+    /// with: skipping and seeking, changing channel, shuffling, recording, snoozing, oscillating. A
+    /// command that asks for one ("skip this song on the soundbar", "snooze the clock radio") gets
+    /// no action unless the catalog has an action asked with that word.
     static let deviceOperations: Set<String> = [
-        "skip", "rewind", "shuffle", "repeat", "snooze", "record", "recording", "oscillate", "oscillating",
-        "oscillation", "swivel", "rotate", "rotating",
+        "skip", "rewind", "previous", "channel", "shuffle", "repeat", "snooze", "record", "recording",
+        "oscillate", "oscillating", "oscillation", "swivel", "rotate", "rotating",
     ]
 
     /// A word of `deviceOperations` the command says outside the home's names when no action of
-    /// the catalog is asked with it, else nil.
+    /// the catalog is asked with it, else nil. "next" is one ("next song on the radio") unless a
+    /// place follows it ("the lamp next to the bed").
     public func unsupportedOperation(in command: String) -> String? {
         let words = MentionEvidence.words(command)
         let named = MentionEvidence.covered(words, by: names)
-        return words.indices.first { !named[$0] && Self.deviceOperations.contains(words[$0]) && !actionWords.contains(words[$0]) }
+        func asksOperation(_ i: Int) -> Bool {
+            words[i] == "next" ? i + 1 < words.count && words[i + 1] != "to" : Self.deviceOperations.contains(words[i])
+        }
+        return words.indices.first { !named[$0] && asksOperation($0) && !actionWords.contains(words[$0]) }
             .map { words[$0] }
     }
 

@@ -179,6 +179,12 @@ public final class IntentParser: @unchecked Sendable {
     }
 
     /// The compiled action grammar for a site (cached).
+    /// The command's words that no action of the catalog is asked with and that name nothing in
+    /// the home (`EffectWords.unexplainedWords`), for `hark eval --details`.
+    public func unexplainedWords(in command: String) -> [String] {
+        effectWords.unexplainedWords(in: command)
+    }
+
     public func grammar(for site: String?) -> CompiledGrammar {
         let key = site ?? ""
         if let grammar = grammars[key] { return grammar }
@@ -290,6 +296,14 @@ public final class IntentParser: @unchecked Sendable {
             : CompiledGrammar(ActionGrammar.deviceExpression(catalog: catalog, registry: registry, device: device, only: kept), trie: trie)
         narrowGrammars[key] = grammar
         return grammar
+    }
+
+    /// The grammar of the actions on `device` of the capabilities `asked` (cached), or nil when
+    /// none is asked or the device does none of them.
+    private func askedGrammar(_ device: Device, _ asked: Set<Capability>) -> CompiledGrammar? {
+        guard !asked.isEmpty else { return nil }
+        return deviceGrammar(device, "asked " + asked.map(\.rawValue).sorted().joined(separator: ","),
+                             keeping: { $0.target.map { asked.contains($0.capability) } == true })
     }
 
     /// The grammar of the intents that `keep` keeps, in `area` (aimed at the area, at its devices
@@ -442,12 +456,14 @@ public final class IntentParser: @unchecked Sendable {
                 return finish(.notACommand, canonical: result.text, confidence: result.confidence)
             }
             result = retried
-        } else if let named, noneForNamed,
-                  let request = deviceGrammar(named, "asked " + askedOfNamed.map(\.rawValue).sorted().joined(separator: ","),
-                                              keeping: { $0.target.map { askedOfNamed.contains($0.capability) } == true }) {
+        } else if let named, noneForNamed, let request = askedGrammar(named, askedOfNamed) {
             result = try decideAgain(under: request)
         } else if let named, result.confidence < options.confidenceThreshold || !reaches(named.id, result.text, site: site) {
-            let retried = try decideAgain(under: deviceGrammar(named))
+            // When the command asks the device for something in a capability's words ("the lens
+            // lamp at full brightness") and the model chose another, only the asked actions are open.
+            let chosen = capabilityWords.intentNeeds[String(result.text.prefix(while: { $0 != " " }))].flatMap(Capability.init(rawValue:))
+            let asked = chosen.map(askedOfNamed.contains) == true ? nil : askedGrammar(named, askedOfNamed)
+            let retried = try decideAgain(under: asked ?? deviceGrammar(named))
             if retried.text == Catalog.noneIntent {
                 return finish(.notUnderstood(reason: "the command names \(named.id), which cannot do what it asks (the model first said '\(result.text)')"),
                               canonical: result.text, confidence: result.confidence)

@@ -48,14 +48,22 @@ public enum ScheduleWords {
                 if time.count >= 2, ["half", "quarter"].contains(time[time.startIndex]), ["past", "to"].contains(time[time.startIndex + 1]) {
                     return ([word] + time).joined(separator: " ")
                 }
+                // "at half six": half past the hour, said the British way; not "at half brightness".
+                if time.count >= 2, time[time.startIndex] == "half", hours.contains(time[time.startIndex + 1]),
+                   !MentionEvidence.fractionLevels.contains(time.dropFirst(2).first ?? ""), time.dropFirst(2).first != "percent" {
+                    return ([word] + time.prefix(2)).joined(separator: " ")
+                }
             case "tomorrow", "later":
                 return word
             case "every", "each":
                 if let period = next.first, periods.contains(period) { return "\(word) \(period)" }
-            case "when":
-                if let who = next.first, ["i", "we", "someone", "somebody", "they", "the"].contains(who),
-                   next.dropFirst().prefix(2).contains(where: arrivals.contains) {
-                    return (["when"] + next.prefix(3)).joined(separator: " ")
+            case "when", "whenever", "once", "if":
+                // A condition: someone comes or goes, or something changes ("when it gets dark",
+                // "once the sun sets", "if it drops below 15").
+                // After "if", being somewhere is a question ("tell me if the door is locked").
+                let waitsFor = { (w: String) in changes.contains(w) || (arrivals.contains(w) && (word != "if" || !states.contains(w))) }
+                if let who = next.first, subjects.contains(who), next.dropFirst().prefix(2).contains(where: waitsFor) {
+                    return ([word] + next.prefix(3)).joined(separator: " ")
                 }
             default:
                 continue
@@ -63,6 +71,18 @@ public enum ScheduleWords {
         }
         return nil
     }
+
+    /// The arrivals that say being, not moving.
+    static let states: Set<String> = ["am", "are", "is"]
+    /// Who or what a condition is about ("when I get home", "once it gets dark"); not "you": "when
+    /// you get a sec" and "if you could get" are polite.
+    static let subjects: Set<String> = ["i", "we", "someone", "somebody", "they", "the", "it", "its", "my", "our"]
+    /// Verbs of a change a condition waits for.
+    static let changes: Set<String> = ["gets", "starts", "stops", "finishes", "ends", "sets", "rises", "drops", "falls",
+                                       "reaches", "hits", "rains", "snows", "turns", "becomes"]
+    /// The hours of a clock in words and digits ("half six").
+    static let hours = Set(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                            "twelve"] + (1...12).map(String.init))
 
     /// Number words a clock time may hold besides the amount words ("at eleven thirty pm").
     static let clockNumberWords: Set<String> = ["eleven", "twelve", "thirteen", "fourteen", "sixteen", "seventeen", "eighteen",

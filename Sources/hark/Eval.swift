@@ -15,7 +15,7 @@ struct Eval: ParsableCommand {
     @Option(name: .long, help: "Evaluate only the first N cases.")
     var limit: Int?
 
-    @Option(name: .long, help: "Also write every case's outcome to this file (JSON lines: the model's answer, confidence, p(none)).")
+    @Option(name: .long, help: "Also write every case's outcome to this file (JSON lines: the model's answer, confidence, p(none), the words no action is asked with).")
     var details: String?
 
     @Argument(help: "The cases file (JSON lines).")
@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
         for failure in evaluation.failures {
             print("FAIL \(cases):\(failure.item.line): '\(failure.item.text)' -> \(failure.got)\(failure.detail), expected \(failure.item.expected)")
         }
-        if let details { try writeDetails(evaluation.records, to: details) }
+        if let details { try writeDetails(evaluation.records, parser: intentParser, to: details) }
         let sorted = evaluation.latenciesMs.sorted()
         if !sorted.isEmpty {
             print(String(format: "latency: median %.1f ms, p95 %.1f ms", sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))]))
@@ -47,13 +47,13 @@ struct Eval: ParsableCommand {
     }
 
     /// One JSON object per case, in the cases file's order.
-    private func writeDetails(_ records: [ParserEvaluation.Record], to path: String) throws {
+    private func writeDetails(_ records: [ParserEvaluation.Record], parser: IntentParser, to path: String) throws {
         var out = ""
         for record in records {
             var object: [String: Any] = [
                 "line": record.item.line, "text": record.item.text, "expected": "\(record.expected)", "got": "\(record.got)",
                 "correct": record.correct, "outcome": "\(record.result.outcome)", "model": record.result.canonical,
-                "confidence": record.result.confidence,
+                "confidence": record.result.confidence, "unexplained": parser.unexplainedWords(in: record.item.text),
             ]
             if let site = record.item.site { object["site"] = site }
             if let p = record.result.noneProbability { object["p_none"] = p }

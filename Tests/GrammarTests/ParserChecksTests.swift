@@ -83,7 +83,8 @@ final class ParserChecksTests: XCTestCase {
         let first = try parser.parse("start the coffee machine")
         XCTAssertEqual(first.resolved?.canonical.description, "turn_on device=kitchen.coffee", "\(first.outcome) '\(first.canonical)'")
         XCTAssertGreaterThan(first.noneProbability ?? 0, 0.5, "the model's own first answer was 'not a command'")
-        try assertRefuses(parser, ["turn the bedroom heater on", "skip this song on the living room speaker", "rewind the living room speaker"])
+        try assertRefuses(parser, ["turn the bedroom heater on", "skip this song on the living room speaker", "rewind the living room speaker",
+                                  "next song on the living room speaker"])
         try assertActs(parser, [("switch on the bedroom lights", "turn_on area=bedroom domain=light"),
                                 ("can you close up the patio blind", "close_cover device=living_room.blind"),
                                 ("stop the ceiling fan", "turn_off device=bedroom.fan")])
@@ -109,7 +110,8 @@ final class ParserChecksTests: XCTestCase {
         }
         try assertRefuses(parser, ["make the floor lamp twinkle", "put the desk lamp on a rainbow cycle", "open the coffee machine",
                                   "put on some jazz on the living room speaker", "turn off the counter lights in ten minutes",
-                                  "open the patio blind at 7 am"])
+                                  "open the patio blind at 7 am", "close the patio blind when it gets dark",
+                                  "start the coffee machine at half seven"])
         try assertActs(parser, [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
                                 ("open the patio blind", "open_cover device=living_room.blind"),
                                 ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")])

@@ -171,6 +171,10 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertEqual(effects.unsupportedOperation(in: "make the box fan oscillate"), "oscillate")
         XCTAssertNil(effects.unsupportedOperation(in: "pause the speaker"))
         XCTAssertNil(effects.unsupportedOperation(in: "play the song on the speaker"))
+        XCTAssertEqual(effects.unsupportedOperation(in: "next song on the speaker"), "next")
+        XCTAssertEqual(effects.unsupportedOperation(in: "go back to the previous track"), "previous")
+        XCTAssertEqual(effects.unsupportedOperation(in: "change the channel"), "channel")
+        XCTAssertNil(effects.unsupportedOperation(in: "turn on the lamp next to the bed"), "'next to' says where")
         // A command that opens with its target and leaves the verb out.
         XCTAssertEqual(effects.unknownEffect(in: "thermostat on eco"), "eco")
         XCTAssertNil(effects.unknownEffect(in: "box fan on high"))
@@ -220,6 +224,11 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertTrue(words.asksToOperate("switch the speaker off"))
         XCTAssertFalse(words.asksToOperate("turn the box fan up"))
         XCTAssertFalse(words.asksToOperate("how long has the box fan been running"))
+        // A percentage asks for the capabilities that take one, whatever the verb.
+        XCTAssertEqual(words.askedCapabilities("set the reading lamp to forty percent"), [.brightness, .position, .volume])
+        XCTAssertEqual(words.askedCapabilities("reading lamp to 40%"), [.brightness, .position, .volume])
+        XCTAssertEqual(words.askedCapabilities("set the thermostat to 20 degrees"), [.setpoint])
+        XCTAssertEqual(words.askedCapabilities("set the reading lamp to forty"), [])
     }
 
     /// A question about a named device that also asks about something no action is asked with
@@ -272,6 +281,16 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(ScheduleWords.schedule(in: "it's freezing in here"))
         XCTAssertNil(ScheduleWords.schedule(in: "set the thermostat to 21 for me"))
         XCTAssertNil(ScheduleWords.schedule(in: "start the good morning scene"))
+        // "half six" is half past six; a condition waits for a change or an arrival.
+        XCTAssertEqual(ScheduleWords.schedule(in: "switch the kettle on at half six"), "at half six")
+        XCTAssertNil(ScheduleWords.schedule(in: "set the lamp at half brightness"))
+        XCTAssertNil(ScheduleWords.schedule(in: "put the fan at half"))
+        XCTAssertEqual(ScheduleWords.schedule(in: "close the blinds when it gets dark"), "when it gets dark")
+        XCTAssertEqual(ScheduleWords.schedule(in: "once the sun sets turn on the porch light"), "once the sun sets")
+        XCTAssertEqual(ScheduleWords.schedule(in: "if it drops below fifteen put the heating on"), "if it drops below")
+        XCTAssertNil(ScheduleWords.schedule(in: "tell me if the shed lock is locked"), "a question, not a condition")
+        XCTAssertNil(ScheduleWords.schedule(in: "switch the printer off when you get a sec"), "polite")
+        XCTAssertNil(ScheduleWords.schedule(in: "if you could get the lights on"), "polite")
     }
 
     /// No action the training data generates (thousands of phrasings of every intent, each on its
