@@ -112,21 +112,28 @@ public struct EffectWords: Sendable {
     /// command that asks for one ("skip this song on the soundbar", "snooze the clock radio") gets
     /// no action unless the catalog has an action asked with that word.
     static let deviceOperations: Set<String> = [
-        "skip", "rewind", "previous", "channel", "shuffle", "repeat", "snooze", "record", "recording",
-        "oscillate", "oscillating", "oscillation", "swivel", "rotate", "rotating",
+        "skip", "rewind", "forward", "previous", "channel", "mute", "unmute", "shuffle", "repeat", "snooze", "record",
+        "recording", "oscillate", "oscillating", "oscillation", "swivel", "rotate", "rotating", "cancel", "undo",
     ]
 
     /// A word of `deviceOperations` the command says outside the home's names when no action of
     /// the catalog is asked with it, else nil. "next" is one ("next song on the radio") unless a
-    /// place follows it ("the lamp next to the bed").
+    /// place follows it ("the lamp next to the bed"); so is a number of seconds ("go back thirty
+    /// seconds"), which no action takes.
     public func unsupportedOperation(in command: String) -> String? {
         let words = MentionEvidence.words(command)
         let named = MentionEvidence.covered(words, by: names)
         func asksOperation(_ i: Int) -> Bool {
             words[i] == "next" ? i + 1 < words.count && words[i + 1] != "to" : Self.deviceOperations.contains(words[i])
         }
-        return words.indices.first { !named[$0] && asksOperation($0) && !actionWords.contains(words[$0]) }
-            .map { words[$0] }
+        if let operation = words.indices.first(where: { !named[$0] && asksOperation($0) && !actionWords.contains(words[$0]) }) {
+            return words[operation]
+        }
+        if let unit = words.indices.dropFirst().first(where: { ["seconds", "secs"].contains(words[$0]) }),
+           !MentionEvidence.numbers(in: words[..<unit].suffix(3).joined(separator: " ")).isEmpty {
+            return words[max(0, unit - 1)...unit].joined(separator: " ")
+        }
+        return nil
     }
 
     /// Words that join a request to the device it is made of ("next station on the radio").

@@ -108,6 +108,7 @@ public final class IntentParser: @unchecked Sendable {
     private let effectWords: EffectWords
     private let domainWords: DomainWords
     private let directionWords: DirectionWords
+    private let compoundWords: CompoundWords
     /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
     private let nameWords: Set<String>
     /// The catalog's domain words that are no value's word (`MentionEvidence.domainWordsNotValues`).
@@ -160,6 +161,7 @@ public final class IntentParser: @unchecked Sendable {
         trie = VocabularyTrie(tokenizer: language.tokenizer)
         capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
         absentNames = AbsentNames(catalog: catalog, registry: registry)
+        compoundWords = CompoundWords(catalog: catalog, registry: registry)
         effectWords = EffectWords(catalog: catalog, registry: registry)
         domainWords = DomainWords(catalog: catalog, registry: registry)
         directionWords = DirectionWords(catalog: catalog, registry: registry)
@@ -549,6 +551,18 @@ public final class IntentParser: @unchecked Sendable {
             if options.scheduleCheck, !isQuery(resolved.canonical.intent),
                let time = ScheduleWords.schedule(in: command, names: nameWords) {
                 return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, let second = compoundWords.secondRequest(in: command) {
+                return finish(.notUnderstood(reason: "the command asks for two things; Hark does one per command (say '\(second)' on its own); nothing done"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, !isQuery(resolved.canonical.intent), let negation = NegationWords.negation(in: command) {
+                return finish(.notUnderstood(reason: "the command says '\(negation)'; nothing done"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, !isQuery(resolved.canonical.intent), QuestionForm.isOpenQuestion(command) {
+                return finish(.notUnderstood(reason: "the command asks a question that \(resolved.canonical.intent) does not answer; nothing done"),
                               canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let operation = effectWords.unsupportedOperation(in: command) {

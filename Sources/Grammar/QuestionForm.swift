@@ -12,7 +12,7 @@ public enum QuestionForm {
                                          "right", "alright", "hark", "computer", "listen", "actually", "yeah", "and"]
 
     /// True when `command` opens, after any preamble, with a word that starts a yes/no question
-    /// ("do" counts unless a favour is asked: "do me a favour and …").
+    /// ("do" counts unless a favour is asked, "do me a favour and …", or it is "do not").
     public static func isYesNoQuestion(_ command: String) -> Bool {
         // Apostrophes are kept until the word is known not to be a contraction: "we're" is not "were".
         let spelled = command.lowercased().replacing("’", with: "'")
@@ -20,8 +20,18 @@ public enum QuestionForm {
         let words = spelled.map { $0.contains("'") && !$0.hasSuffix("n't") ? "" : String($0).replacing("'", with: "") }
             .drop(while: preambles.contains)
         guard let first = words.first else { return false }
-        if first == "do" { return words.dropFirst().first != "me" }
+        if first == "do" { return !["me", "not"].contains(words.dropFirst().first) }
         return openers.contains(first)
+    }
+
+    /// Words that open a question no action answers and no query of the catalog asks: who did
+    /// something, why, where, when ("who unlocked the front door", "when was the door opened").
+    static let openQuestions: Set<String> = ["who", "whom", "whose", "why", "where", "when"]
+
+    /// True when `command` opens, after any preamble, with a question word of `openQuestions`.
+    public static func isOpenQuestion(_ command: String) -> Bool {
+        let words = command.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).drop(while: preambles.contains)
+        return words.first.map(openQuestions.contains) ?? false
     }
 
     /// True when `command` asks for an amount or a duration ("how much energy…", "how long has…",

@@ -10,7 +10,7 @@ public enum ScheduleWords {
                                            "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
                                            "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "more", "another", "other"]
     static let clockWords: Set<String> = ["am", "pm", "oclock"]
-    static let timesOfDay: Set<String> = ["noon", "midday", "midnight", "sunset", "sunrise", "dusk", "dawn", "bedtime"]
+    static let timesOfDay: Set<String> = ["noon", "midday", "midnight", "sunset", "sunrise", "dusk", "dawn", "bedtime", "night"]
     static let periods: Set<String> = ["day", "morning", "afternoon", "evening", "night", "hour", "minute", "week", "weekday",
                                        "weekend", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     static let arrivals: Set<String> = ["get", "gets", "come", "comes", "leave", "leaves", "arrive", "arrives", "go", "goes",
@@ -45,6 +45,7 @@ public enum ScheduleWords {
                 }
                 if let first = time.first, isClock(first) { return "\(word) \(first)" }
                 if let first = time.first, timesOfDay.contains(first), !names.contains(first) { return "\(word) \(first)" }
+                if ["until", "till"].contains(word), let condition = condition(word, Array(next)) { return condition }
                 if time.count >= 2, ["half", "quarter"].contains(time[time.startIndex]), ["past", "to"].contains(time[time.startIndex + 1]) {
                     return ([word] + time).joined(separator: " ")
                 }
@@ -53,23 +54,28 @@ public enum ScheduleWords {
                    !MentionEvidence.fractionLevels.contains(time.dropFirst(2).first ?? ""), time.dropFirst(2).first != "percent" {
                     return ([word] + time.prefix(2)).joined(separator: " ")
                 }
-            case "tomorrow", "later":
+            case "tomorrow", "later", "tonight", "unless":
                 return word
+            case "this":
+                if let part = next.first, ["morning", "afternoon", "evening", "weekend"].contains(part) { return "this \(part)" }
             case "every", "each":
                 if let period = next.first, periods.contains(period) { return "\(word) \(period)" }
             case "when", "whenever", "once", "if":
-                // A condition: someone comes or goes, or something changes ("when it gets dark",
-                // "once the sun sets", "if it drops below 15").
-                // After "if", being somewhere is a question ("tell me if the door is locked").
-                let waitsFor = { (w: String) in changes.contains(w) || (arrivals.contains(w) && (word != "if" || !states.contains(w))) }
-                if let who = next.first, subjects.contains(who), next.dropFirst().prefix(2).contains(where: waitsFor) {
-                    return ([word] + next.prefix(3)).joined(separator: " ")
-                }
+                if let condition = condition(word, Array(next)) { return condition }
             default:
                 continue
             }
         }
         return nil
+    }
+
+    /// A condition after `word` ("when", "until"…): someone comes or goes, or something changes
+    /// ("when it gets dark", "once the sun sets", "until i get back"), as words, or nil. After
+    /// "if", being somewhere is a question, not a condition ("tell me if the door is locked").
+    static func condition(_ word: String, _ next: [String]) -> String? {
+        let waitsFor = { (w: String) in changes.contains(w) || (arrivals.contains(w) && (word != "if" || !states.contains(w))) }
+        guard let who = next.first, subjects.contains(who), next.dropFirst().prefix(2).contains(where: waitsFor) else { return nil }
+        return ([word] + next.prefix(3)).joined(separator: " ")
     }
 
     /// The arrivals that say being, not moving.

@@ -111,7 +111,9 @@ final class ParserChecksTests: XCTestCase {
         try assertRefuses(parser, ["make the floor lamp twinkle", "put the desk lamp on a rainbow cycle", "open the coffee machine",
                                   "put on some jazz on the living room speaker", "turn off the counter lights in ten minutes",
                                   "open the patio blind at 7 am", "close the patio blind when it gets dark",
-                                  "start the coffee machine at half seven"])
+                                  "start the coffee machine at half seven", "don't turn off the counter lights",
+                                  "who unlocked the front door", "close the garage door and lock the front door",
+                                  "mute the living room speaker"])
         try assertActs(parser, [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
                                 ("open the patio blind", "open_cover device=living_room.blind"),
                                 ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")])

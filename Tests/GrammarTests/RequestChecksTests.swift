@@ -5,8 +5,8 @@ import XCTest
 
 /// The lexical checks after the model: words asking for a capability the action lacks
 /// (`CapabilityWords`), common names the home lacks (`AbsentNames`), effects and settings no
-/// action has (`EffectWords`), questions (`QuestionForm`) and times other than now
-/// (`ScheduleWords`). `HARK_CHECKED_EXAMPLES` sets how many generated actions must pass (4000).
+/// action has (`EffectWords`), questions (`QuestionForm`), times other than now
+/// (`ScheduleWords`), two requests at once (`CompoundWords`) and negations (`NegationWords`). `HARK_CHECKED_EXAMPLES` sets how many generated actions must pass (4000).
 final class RequestChecksTests: XCTestCase {
     static func home() -> Registry {
         func device(_ id: String, _ name: String, _ aliases: [String] = [], _ area: String, _ type: DeviceType) -> Device {
@@ -175,6 +175,11 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertEqual(effects.unsupportedOperation(in: "go back to the previous track"), "previous")
         XCTAssertEqual(effects.unsupportedOperation(in: "change the channel"), "channel")
         XCTAssertNil(effects.unsupportedOperation(in: "turn on the lamp next to the bed"), "'next to' says where")
+        XCTAssertEqual(effects.unsupportedOperation(in: "mute the speaker"), "mute")
+        XCTAssertEqual(effects.unsupportedOperation(in: "fast forward the speaker"), "forward")
+        XCTAssertEqual(effects.unsupportedOperation(in: "cancel that"), "cancel")
+        XCTAssertEqual(effects.unsupportedOperation(in: "go back thirty seconds on the speaker"), "thirty seconds")
+        XCTAssertNil(effects.unsupportedOperation(in: "pause the speaker for a few seconds"), "no number of seconds")
         // A command that opens with its target and leaves the verb out.
         XCTAssertEqual(effects.unknownEffect(in: "thermostat on eco"), "eco")
         XCTAssertNil(effects.unknownEffect(in: "box fan on high"))
@@ -259,6 +264,11 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertFalse(QuestionForm.isYesNoQuestion(""))
         XCTAssertFalse(QuestionForm.isYesNoQuestion("we're ready for movie night"), "a contraction, not 'were'")
         XCTAssertTrue(QuestionForm.isYesNoQuestion("isn't the porch light on"))
+        XCTAssertFalse(QuestionForm.isYesNoQuestion("do not open the garage door"), "a negation")
+        XCTAssertTrue(QuestionForm.isOpenQuestion("who unlocked the front door"))
+        XCTAssertTrue(QuestionForm.isOpenQuestion("hey, when was the garage door opened"))
+        XCTAssertFalse(QuestionForm.isOpenQuestion("what's the temperature in here"), "a query of the catalog")
+        XCTAssertFalse(QuestionForm.isOpenQuestion("how about turning the lights on"))
     }
 
     func testFindsTimesOtherThanNow() {
@@ -291,6 +301,45 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(ScheduleWords.schedule(in: "tell me if the shed lock is locked"), "a question, not a condition")
         XCTAssertNil(ScheduleWords.schedule(in: "switch the printer off when you get a sec"), "polite")
         XCTAssertNil(ScheduleWords.schedule(in: "if you could get the lights on"), "polite")
+        XCTAssertEqual(ScheduleWords.schedule(in: "keep the lights on until i get back"), "until i get back")
+        XCTAssertEqual(ScheduleWords.schedule(in: "open the blind this afternoon"), "this afternoon")
+        XCTAssertEqual(ScheduleWords.schedule(in: "put the heating on tonight"), "tonight")
+        XCTAssertEqual(ScheduleWords.schedule(in: "lock the door at night"), "at night")
+        XCTAssertNil(ScheduleWords.schedule(in: "start the good night scene", names: ["good", "night"]))
+        XCTAssertEqual(ScheduleWords.schedule(in: "turn on the lights unless it's daytime"), "unless")
+    }
+
+    /// A command for two things is found where something the home has stands before "and" or
+    /// "then" and another request follows; one request with "and" in it is not.
+    func testFindsCommandsForTwoThings() throws {
+        let compound = CompoundWords(catalog: try Catalog.load(), registry: Self.home())
+        XCTAssertEqual(compound.secondRequest(in: "turn on the reading lamp and lock the shed lock"), "lock the shed lock")
+        XCTAssertEqual(compound.secondRequest(in: "turn on the reading lamp and the box fan"), "the box fan")
+        XCTAssertEqual(compound.secondRequest(in: "switch off the box fan, then the porch light"), "the porch light")
+        XCTAssertEqual(compound.secondRequest(in: "lights on and music on"), "music on")
+        XCTAssertNil(compound.secondRequest(in: "close and lock the shed lock"), "one target")
+        XCTAssertNil(compound.secondRequest(in: "go ahead and turn the box fan off"))
+        XCTAssertNil(compound.secondRequest(in: "oh and dim the reading lamp"))
+        let home = Self.home()
+        let withComputer = Registry(site: home.site, areas: home.areas, devices: home.devices + [
+            Device(id: "den.computer", name: "computer", area: "den", type: .outlet, adapter: .tasmota(topic: "den_computer")),
+        ])
+        let computer = CompoundWords(catalog: try Catalog.load(), registry: withComputer)
+        XCTAssertNil(computer.secondRequest(in: "computer do me a favour and turn the box fan off"), "a name in a polite opening")
+        XCTAssertEqual(computer.secondRequest(in: "turn the computer off and the box fan"), "the box fan")
+        XCTAssertNil(compound.secondRequest(in: "set the thermostat to twenty and a half"))
+        XCTAssertNil(compound.secondRequest(in: "turn the reading lamp off and on again"))
+    }
+
+    /// A negated verb is found; polite and reminding phrasings and "i do not need" are not negations.
+    func testFindsNegatedRequests() {
+        XCTAssertEqual(NegationWords.negation(in: "don't turn off the lights"), "dont turn")
+        XCTAssertEqual(NegationWords.negation(in: "do not open the garage door"), "do not open")
+        XCTAssertEqual(NegationWords.negation(in: "never ever unlock the back door"), "never unlock")
+        XCTAssertNil(NegationWords.negation(in: "i do not need the loft lamps anymore"))
+        XCTAssertNil(NegationWords.negation(in: "turn on the lamp if you don't mind"))
+        XCTAssertNil(NegationWords.negation(in: "don't forget to lock the front door"))
+        XCTAssertNil(NegationWords.negation(in: "is the lamp not on"))
     }
 
     /// No action the training data generates (thousands of phrasings of every intent, each on its
@@ -301,7 +350,7 @@ final class RequestChecksTests: XCTestCase {
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
         var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords, domains: DomainWords,
-                    directions: DirectionWords, resolver: ActionResolver)?
+                    directions: DirectionWords, compound: CompoundWords, resolver: ActionResolver)?
         var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         let count = Int(ProcessInfo.processInfo.environment["HARK_CHECKED_EXAMPLES"] ?? "") ?? 4000
         for example in generator.examples(count: count, seed: 9) {
@@ -309,10 +358,10 @@ final class RequestChecksTests: XCTestCase {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
                         AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry),
                         DomainWords(catalog: catalog, registry: example.registry), DirectionWords(catalog: catalog, registry: example.registry),
-                        ActionResolver(catalog: catalog, registry: example.registry))
+                        CompoundWords(catalog: catalog, registry: example.registry), ActionResolver(catalog: catalog, registry: example.registry))
                 siteOptions = [:]
             }
-            let (registry, words, absent, effects, domains, directions, resolver) = home!
+            let (registry, words, absent, effects, domains, directions, compound, resolver) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -327,12 +376,15 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(absent.unknownName(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unsupportedOperation(in: example.command), "\(example.command) -> \(example.action)")
+            XCTAssertNil(compound.secondRequest(in: example.command), "\(example.command) -> \(example.action)")
             let reached = (try? resolver.resolve(action, site: example.site))?.devices ?? []
             XCTAssertNil(domains.mismatch(command: example.command, action: action, devices: reached.compactMap(registry.device(id:))),
                          "\(example.command) -> \(example.action)")
             XCTAssertNil(directions.opposite(of: action.intent, in: example.command), "\(example.command) -> \(example.action)")
             if catalog.intent(named: action.intent)?.response == nil {
                 XCTAssertFalse(QuestionForm.isYesNoQuestion(example.command), "\(example.command) -> \(example.action)")
+                XCTAssertFalse(QuestionForm.isOpenQuestion(example.command), "\(example.command) -> \(example.action)")
+                XCTAssertNil(NegationWords.negation(in: example.command), "\(example.command) -> \(example.action)")
                 XCTAssertNil(ScheduleWords.schedule(in: example.command, names: Set(registry.scenes.flatMap { $0.phrases.flatMap { $0.lowercased().split(separator: " ").map(String.init) } })),
                              "\(example.command) -> \(example.action)")
             }
