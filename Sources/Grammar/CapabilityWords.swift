@@ -23,9 +23,9 @@ public struct CapabilityWords: Sendable {
     let names: [[String]]
     /// What each intent of the catalog needs (`none` left out).
     let intentNeeds: [String: Need]
-    /// The queries (intents with a spoken response) about something other than on and off, with
-    /// the words that say their topic: the words of every intent of the same need (catalog and
-    /// training phrasings), less general words. "how humid is the loft" says none for
+    /// The queries (intents with a spoken response), with the words that say their topic: the
+    /// words of every intent of the same need (catalog and training phrasings), less general
+    /// words; for on/off queries, `stateWords`. "how humid is the loft" says none for
     /// `query_temperature`.
     let queryWords: [String: Set<String>]
     /// The capabilities whose actions take a percentage (brightness, position, volume): what a
@@ -44,6 +44,10 @@ public struct CapabilityWords: Sendable {
         "make", "change", "put", "bring", "adjust", "keep", "let", "show", "say", "read", "sure", "enable",
         "activate", "turn", "switch",
     ]
+
+    /// Words that ask whether something is on ("is the pump running", "status of the fan").
+    static let stateWords: Set<String> = ["on", "off", "running", "run", "status", "state", "switched", "going", "powered",
+                                          "left", "leave", "active"]
 
     /// General verbs that still say a query's topic when its phrasings use them ("what does the
     /// den say" asks what its thermometer reads).
@@ -96,11 +100,18 @@ public struct CapabilityWords: Sendable {
         percentCapabilities = Set(catalog.intents.filter { intent in
             intent.slots.contains { if case .percent = $0.type { return true } else { return false } }
         }.compactMap { Capability(rawValue: Self.need(of: $0)) })
-        queryWords = queryNeeds.mapValues { need in
+        var queryWords = queryNeeds.mapValues { need in
             var words = phrasing[need, default: []]
             for (word, needs) in supporting where needs.contains(need) { words.insert(word) }
             return words.subtracting(Self.generalWords.subtracting(Self.readingVerbs))
         }
+        // An on/off query's topic is said in general words ("on", "off", "running"), so it gets
+        // its own list; it is read only when the command has words no action is asked with ("is
+        // the desk lamp connected").
+        for intent in catalog.intents where intent.response != nil && Self.need(of: intent) == Capability.onOff.rawValue {
+            queryWords[intent.name] = Self.stateWords
+        }
+        self.queryWords = queryWords
         names = Self.namesAndDomainWords(catalog: catalog, registry: registry)
     }
 
@@ -198,7 +209,9 @@ public struct CapabilityWords: Sendable {
         if action.slots["device"] != nil || action.slots["domain"] != nil, unexplained.isEmpty { return nil }
         // Misspelt topic words count ("tempp"), but not short words one letter apart ("how", "hot").
         func says(_ w: String) -> Bool { words.contains(w) || words.contains { max(w.count, $0.count) >= 4 && MentionEvidence.resembles(w, $0) } }
-        if requestWords(command).contains(where: { (!Self.generalWords.contains($0) || Self.readingVerbs.contains($0)) && says($0) }) { return nil }
+        if requestWords(command).contains(where: { (!Self.generalWords.contains($0) || Self.readingVerbs.contains($0) || Self.stateWords.contains($0)) && says($0) }) {
+            return nil
+        }
         let topic = intentNeeds[action.intent].map { $0.replacing("_", with: " ") } ?? action.intent
         return "the command does not ask about \(topic), which \(action.intent) answers; nothing done"
     }

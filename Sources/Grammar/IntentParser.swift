@@ -109,6 +109,7 @@ public final class IntentParser: @unchecked Sendable {
     private let domainWords: DomainWords
     private let directionWords: DirectionWords
     private let compoundWords: CompoundWords
+    private let emptyRequest: EmptyRequest
     /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
     private let nameWords: Set<String>
     /// The catalog's domain words that are no value's word (`MentionEvidence.domainWordsNotValues`).
@@ -161,6 +162,7 @@ public final class IntentParser: @unchecked Sendable {
         trie = VocabularyTrie(tokenizer: language.tokenizer)
         capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
         absentNames = AbsentNames(catalog: catalog, registry: registry)
+        emptyRequest = EmptyRequest(catalog: catalog, registry: registry)
         compoundWords = CompoundWords(catalog: catalog, registry: registry)
         effectWords = EffectWords(catalog: catalog, registry: registry)
         domainWords = DomainWords(catalog: catalog, registry: registry)
@@ -552,6 +554,9 @@ public final class IntentParser: @unchecked Sendable {
                let time = ScheduleWords.schedule(in: command, names: nameWords) {
                 return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
                               canonical: result.text, confidence: result.confidence)
+            }
+            if options.capabilityCheck, let problem = emptyRequest.reason(command: command, action: resolved.canonical) {
+                return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
             if options.capabilityCheck, let second = compoundWords.secondRequest(in: command) {
                 return finish(.notUnderstood(reason: "the command asks for two things; Hark does one per command (say '\(second)' on its own); nothing done"),

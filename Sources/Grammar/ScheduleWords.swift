@@ -27,7 +27,7 @@ public enum ScheduleWords {
         for (i, word) in words.enumerated() {
             let next = words.dropFirst(i + 1)
             switch word {
-            case "in", "for", "after", "within":
+            case "in", "for", "after", "within", "over":
                 // An amount of time: up to three amount words, then a unit.
                 let amount = next.prefix(while: isAmount).prefix(3)
                 if !amount.isEmpty, let unit = next.dropFirst(amount.count).first, units.contains(unit) {

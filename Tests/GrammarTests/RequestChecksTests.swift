@@ -6,7 +6,8 @@ import XCTest
 /// The lexical checks after the model: words asking for a capability the action lacks
 /// (`CapabilityWords`), common names the home lacks (`AbsentNames`), effects and settings no
 /// action has (`EffectWords`), questions (`QuestionForm`), times other than now
-/// (`ScheduleWords`), two requests at once (`CompoundWords`) and negations (`NegationWords`). `HARK_CHECKED_EXAMPLES` sets how many generated actions must pass (4000).
+/// (`ScheduleWords`), two requests at once (`CompoundWords`), negations (`NegationWords`) and
+/// commands that ask nothing (`EmptyRequest`). `HARK_CHECKED_EXAMPLES` sets how many generated actions must pass (4000).
 final class RequestChecksTests: XCTestCase {
     static func home() -> Registry {
         func device(_ id: String, _ name: String, _ aliases: [String] = [], _ area: String, _ type: DeviceType) -> Device {
@@ -248,6 +249,10 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNotNil(try unasked("is the thermostat battery low", "query_temperature device=den.thermostat"))
         XCTAssertNil(try unasked("what does the thermostat say", "query_temperature device=den.thermostat"))
         XCTAssertNil(try unasked("how warm is the thermostat showing", "query_temperature device=den.thermostat"))
+        // Whether something is on is asked in general words; another state is another question.
+        XCTAssertNotNil(try unasked("is the reading lamp connected", "query_state device=den.lamp"))
+        XCTAssertNil(try unasked("is the box fan still running", "query_state device=den.fan"))
+        XCTAssertNil(try unasked("did the kids leave the reading lamp on", "query_state device=den.lamp"))
         XCTAssertTrue(QuestionForm.asksHowMuch("how much power is the speaker using"))
         XCTAssertTrue(QuestionForm.asksHowMuch("um, how long has the box fan been on"))
         XCTAssertFalse(QuestionForm.asksHowMuch("how warm is it in the den"))
@@ -307,6 +312,7 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertEqual(ScheduleWords.schedule(in: "lock the door at night"), "at night")
         XCTAssertNil(ScheduleWords.schedule(in: "start the good night scene", names: ["good", "night"]))
         XCTAssertEqual(ScheduleWords.schedule(in: "turn on the lights unless it's daytime"), "unless")
+        XCTAssertEqual(ScheduleWords.schedule(in: "fade the lamp over ten minutes"), "over ten minutes")
     }
 
     /// A command for two things is found where something the home has stands before "and" or
@@ -331,6 +337,24 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertNil(compound.secondRequest(in: "turn the reading lamp off and on again"))
     }
 
+    /// A device or room named alone, or "on" and "turn it off" with no target, ask for nothing the
+    /// action could be chosen from; a scene named alone and a kind of device with "on" do.
+    func testFindsCommandsThatAskNothing() throws {
+        let empty = EmptyRequest(catalog: try Catalog.load(), registry: Self.home())
+        func reason(_ command: String, _ action: String) throws -> String? {
+            empty.reason(command: command, action: try CanonicalAction(parsing: action))
+        }
+        XCTAssertNotNil(try reason("the reading lamp", "turn_on device=den.lamp"))
+        XCTAssertNotNil(try reason("reading lamp please", "turn_on device=den.lamp"))
+        XCTAssertNotNil(try reason("on", "turn_on domain=switch"))
+        XCTAssertNotNil(try reason("turn it off", "turn_off domain=switch"))
+        XCTAssertNil(try reason("reading lamp on", "turn_on device=den.lamp"))
+        XCTAssertNil(try reason("lights on", "turn_on domain=light"))
+        XCTAssertNil(try reason("lights please", "turn_on domain=light"), "a kind of device may be a verb: 'light the fire'")
+        XCTAssertNil(try reason("it's pitch black in here", "turn_on domain=light"))
+        XCTAssertNil(try reason("turn it up", "volume_up"))
+    }
+
     /// A negated verb is found; polite and reminding phrasings and "i do not need" are not negations.
     func testFindsNegatedRequests() {
         XCTAssertEqual(NegationWords.negation(in: "don't turn off the lights"), "dont turn")
@@ -350,7 +374,7 @@ final class RequestChecksTests: XCTestCase {
         let generator = TrainingDataGenerator(catalog: catalog, perRegistry: 8)
         var absentFound = 0, absentExamples = 0, unknownFound = 0
         var home: (registry: Registry, words: CapabilityWords, absent: AbsentNames, effects: EffectWords, domains: DomainWords,
-                    directions: DirectionWords, compound: CompoundWords, resolver: ActionResolver)?
+                    directions: DirectionWords, compound: CompoundWords, empty: EmptyRequest, resolver: ActionResolver)?
         var siteOptions: [String: [ActionGrammar.TargetOption]] = [:]
         let count = Int(ProcessInfo.processInfo.environment["HARK_CHECKED_EXAMPLES"] ?? "") ?? 4000
         for example in generator.examples(count: count, seed: 9) {
@@ -358,10 +382,11 @@ final class RequestChecksTests: XCTestCase {
                 home = (example.registry, CapabilityWords(catalog: catalog, registry: example.registry),
                         AbsentNames(catalog: catalog, registry: example.registry), EffectWords(catalog: catalog, registry: example.registry),
                         DomainWords(catalog: catalog, registry: example.registry), DirectionWords(catalog: catalog, registry: example.registry),
-                        CompoundWords(catalog: catalog, registry: example.registry), ActionResolver(catalog: catalog, registry: example.registry))
+                        CompoundWords(catalog: catalog, registry: example.registry), EmptyRequest(catalog: catalog, registry: example.registry),
+                        ActionResolver(catalog: catalog, registry: example.registry))
                 siteOptions = [:]
             }
-            let (registry, words, absent, effects, domains, directions, compound, resolver) = home!
+            let (registry, words, absent, effects, domains, directions, compound, empty, resolver) = home!
             if example.source == "absent" {
                 absentExamples += 1
                 if absent.absentName(in: example.command) != nil { absentFound += 1 }
@@ -377,6 +402,7 @@ final class RequestChecksTests: XCTestCase {
             XCTAssertNil(effects.unknownEffect(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(effects.unsupportedOperation(in: example.command), "\(example.command) -> \(example.action)")
             XCTAssertNil(compound.secondRequest(in: example.command), "\(example.command) -> \(example.action)")
+            XCTAssertNil(empty.reason(command: example.command, action: action), "\(example.command) -> \(example.action)")
             let reached = (try? resolver.resolve(action, site: example.site))?.devices ?? []
             XCTAssertNil(domains.mismatch(command: example.command, action: action, devices: reached.compactMap(registry.device(id:))),
                          "\(example.command) -> \(example.action)")
