@@ -103,15 +103,10 @@ public final class IntentParser: @unchecked Sendable {
     public let options: Options
     public let resolver: ActionResolver
     private let trie: VocabularyTrie
-    private let capabilityWords: CapabilityWords
-    private let absentNames: AbsentNames
-    private let effectWords: EffectWords
-    private let domainWords: DomainWords
+    /// The checks on the command's words after the model (`RequestChecks`).
+    private let checks: RequestChecks
+    private var capabilityWords: CapabilityWords { checks.capabilityWords }
     private let directionWords: DirectionWords
-    private let compoundWords: CompoundWords
-    private let emptyRequest: EmptyRequest
-    /// Words of the home's names, which `ScheduleWords` does not read as times ("sunset" scene).
-    private let nameWords: Set<String>
     /// The catalog's domain words that are no value's word (`MentionEvidence.domainWordsNotValues`).
     private let domainWordsNotValues: Set<String>
     /// Numbers in the home's names ("lamp 2"), which say no value.
@@ -160,15 +155,9 @@ public final class IntentParser: @unchecked Sendable {
         self.options = options
         resolver = ActionResolver(catalog: catalog, registry: registry)
         trie = VocabularyTrie(tokenizer: language.tokenizer)
-        capabilityWords = CapabilityWords(catalog: catalog, registry: registry)
-        absentNames = AbsentNames(catalog: catalog, registry: registry)
-        emptyRequest = EmptyRequest(catalog: catalog, registry: registry)
-        compoundWords = CompoundWords(catalog: catalog, registry: registry)
-        effectWords = EffectWords(catalog: catalog, registry: registry)
-        domainWords = DomainWords(catalog: catalog, registry: registry)
+        checks = RequestChecks(catalog: catalog, registry: registry)
         directionWords = DirectionWords(catalog: catalog, registry: registry)
         domainWordsNotValues = MentionEvidence.domainWordsNotValues(catalog)
-        nameWords = Set(MentionEvidence.nameWords(registry).flatMap { $0 })
         nameNumbers = Set(MentionEvidence.nameWords(registry).flatMap { MentionEvidence.numbers(in: $0.joined(separator: " ")) })
         session = language.session(threads: options.threads, contextCapacity: options.contextCapacity)
         endToken = end
@@ -182,13 +171,13 @@ public final class IntentParser: @unchecked Sendable {
         try loadPrefix(site: site)
     }
 
-    /// The compiled action grammar for a site (cached).
     /// The command's words that no action of the catalog is asked with and that name nothing in
     /// the home (`EffectWords.unexplainedWords`), for `hark eval --details`.
     public func unexplainedWords(in command: String) -> [String] {
-        effectWords.unexplainedWords(in: command)
+        checks.effectWords.unexplainedWords(in: command)
     }
 
+    /// The compiled action grammar for a site (cached).
     public func grammar(for site: String?) -> CompiledGrammar {
         let key = site ?? ""
         if let grammar = grammars[key] { return grammar }
@@ -237,15 +226,6 @@ public final class IntentParser: @unchecked Sendable {
     private func onlyNamedArea(_ evidence: MentionEvidence) -> Area? {
         let named = evidence.fullyNamedAreas
         return named.count == 1 ? registry.area(id: named[0]) : nil
-    }
-
-    /// A reason to refuse a query that says whether (devices are on, locks locked) for a command
-    /// that asks for an amount or a duration ("how much has the car charger charged", "how long has the fridge been
-    /// running"): on or off answers neither.
-    private func howMuchOfAState(_ action: CanonicalAction, command: String) -> String? {
-        guard isQuery(action.intent), let target = catalog.intent(named: action.intent)?.target,
-              [.onOff, .lock].contains(target.capability), QuestionForm.asksHowMuch(command) else { return nil }
-        return "the command asks how much or how long, and \(action.intent) only says whether; nothing done"
     }
 
     /// The device the command names best (every word of one of its names, better than any other
@@ -531,8 +511,6 @@ public final class IntentParser: @unchecked Sendable {
                           canonical: result.text, confidence: result.confidence)
         }
         do {
-            // Words no action is asked with: read only for a query or when the model leant to none.
-            lazy var unexplained = effectWords.unexplainedWords(in: command)
             let asSaid = try resolver.resolve(text: result.text, site: site)
             let resolved = resolver.canonicalTarget(asSaid)
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
@@ -540,50 +518,10 @@ public final class IntentParser: @unchecked Sendable {
                 ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
             }
-            if options.absentNameCheck, let name = absentNames.absentName(in: command) ?? absentNames.unknownName(in: command) {
-                return finish(.notUnderstood(reason: "this home has no '\(name)'; nothing done"), canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, let problem = capabilityWords.mismatch(command: command, action: resolved.canonical)
-                ?? capabilityWords.unaskedQuery(command: command, action: resolved.canonical,
-                                                unexplained: isQuery(resolved.canonical.intent) ? unexplained : [])
-                ?? howMuchOfAState(resolved.canonical, command: command)
-                ?? domainWords.mismatch(command: command, action: asSaid.canonical, devices: asSaid.devices.compactMap(registry.device(id:))) {
+            if let problem = checks.refusal(command: command, action: resolved.canonical, asSaid: asSaid.canonical,
+                                            devices: asSaid.devices.compactMap(registry.device(id:)),
+                                            noneProbability: noneProbability, options: options) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
-            }
-            if options.scheduleCheck, !isQuery(resolved.canonical.intent),
-               let time = ScheduleWords.schedule(in: command, names: nameWords) {
-                return finish(.notUnderstood(reason: "Hark acts at once and keeps no schedule ('\(time)'); nothing done"),
-                              canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, let problem = emptyRequest.reason(command: command, action: resolved.canonical) {
-                return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, let second = compoundWords.secondRequest(in: command) {
-                return finish(.notUnderstood(reason: "the command asks for two things; Hark does one per command (say '\(second)' on its own); nothing done"),
-                              canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, !isQuery(resolved.canonical.intent), let negation = NegationWords.negation(in: command) {
-                return finish(.notUnderstood(reason: "the command says '\(negation)'; nothing done"),
-                              canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, !isQuery(resolved.canonical.intent), QuestionForm.isOpenQuestion(command) {
-                return finish(.notUnderstood(reason: "the command asks a question that \(resolved.canonical.intent) does not answer; nothing done"),
-                              canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, let operation = effectWords.unsupportedOperation(in: command) {
-                return finish(.notUnderstood(reason: "no action does '\(operation)'; nothing done"),
-                              canonical: result.text, confidence: result.confidence)
-            }
-            if options.capabilityCheck, let effect = effectWords.unknownEffect(in: command) {
-                return finish(.notUnderstood(reason: "no action makes something '\(effect)'; nothing done"),
-                              canonical: result.text, confidence: result.confidence)
-            }
-            if let threshold = options.leaningNoneThreshold, let noneProbability, noneProbability >= threshold {
-                if !unexplained.isEmpty {
-                    let leaning = String(format: "%.2f", noneProbability)
-                    return finish(.notUnderstood(reason: "the model leant to 'not a command' (\(leaning)), and no action is asked for with '\(unexplained.joined(separator: " "))'; nothing done"),
-                                  canonical: result.text, confidence: result.confidence)
-                }
             }
             return finish(.action, canonical: result.text, resolved: resolved, confidence: result.confidence)
         } catch {
