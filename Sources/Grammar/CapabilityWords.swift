@@ -172,13 +172,19 @@ public struct CapabilityWords: Sendable {
     /// Verbs that switch something with "on" or "off" ("turn the dehumidifier on").
     static let switchingVerbs: Set<String> = ["turn", "switch", "power", "shut"]
 
+    /// Verbs that work a device with "up" or "down" after them ("power up the record player",
+    /// "warm up the towel rail", "shut down the treadmill").
+    static let phrasalVerbs: Set<String> = ["power", "fire", "boot", "warm", "heat", "shut", "wind"]
+
     /// Whether the command asks a device to work or stop without a capability's keyword: it opens
-    /// with "start", "stop" or "run", or with "turn", "switch", "power" or "shut" and says "on" or
-    /// "off".
+    /// with "start", "stop" or "run"; with "turn", "switch", "power" or "shut" and says "on" or
+    /// "off"; or with "power up", "warm up", "shut down" and the like.
     public func asksToOperate(_ command: String) -> Bool {
-        let words = MentionEvidence.words(command)
+        let words = MentionEvidence.words(command.lowercased()).drop(while: { TrainingPhrasing.wrapperWords.contains($0) && !Self.operatingVerbs.contains($0) })
         guard let first = words.first else { return false }
+        let second = words.dropFirst().first
         return Self.operatingVerbs.contains(first) || (Self.switchingVerbs.contains(first) && (words.contains("on") || words.contains("off")))
+            || (Self.phrasalVerbs.contains(first) && (second == "up" || second == "down"))
     }
 
     /// Why `action` does not do what `command` asks, or nil: the command says a word that asks

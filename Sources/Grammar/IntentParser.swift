@@ -200,6 +200,17 @@ public final class IntentParser: @unchecked Sendable {
         return nil
     }
 
+    /// A reason to refuse an acting action that takes no value when the command says a number
+    /// (outside the home's names): "patio heater to half" on a switch is not `turn_off`, and the
+    /// number cannot be dropped. An action with a value is left alone ("fan to full" is speed
+    /// high). The re-decision among the named device's numeric actions has run before.
+    private func unusedNumber(_ action: CanonicalAction, said: [String]) -> String? {
+        let said = said.filter { !nameNumbers.contains($0) }
+        guard let first = said.first, !checks.isQuery(action.intent),
+              action.slots.names.allSatisfy(["device", "area", "domain"].contains) else { return nil }
+        return "the command says \(first), which \(action.intent) does not take; nothing done"
+    }
+
     /// A reason to refuse an action on a device the command does not name when it names another
     /// one fully: usually the named one cannot do what was asked ("make the blind blue"), and
     /// acting on a different device would be a guess.
@@ -470,12 +481,17 @@ public final class IntentParser: @unchecked Sendable {
             result = retried
         }
         // A number the command says that the action leaves unused ("open the velux about a
-        // quarter" is not open_cover): decide again among the named device's actions that take one.
-        if let named, let said = evidence?.numbers.filter({ !nameNumbers.contains($0) }), !said.isEmpty,
-           !Self.uses(result.text, anyOf: said), !isQuery(result.text),
-           let numeric = deviceGrammar(named, "numeric", keeping: { $0.slots.contains { $0.type.numericRange != nil } }) {
-            let retried = try decideAgain(under: numeric)
-            if Self.uses(retried.text, anyOf: said) { result = retried }
+        // quarter" is not open_cover): decide again among the actions that take one on the named
+        // device, or in the one room named ("raise the shutters in the living room to 42").
+        if let evidence, let said = Optional(evidence.numbers.filter({ !nameNumbers.contains($0) })), !said.isEmpty,
+           !Self.uses(result.text, anyOf: said), !isQuery(result.text) {
+            let takesNumber = { (intent: Intent) in intent.slots.contains { $0.type.numericRange != nil && !$0.isTarget } }
+            let numeric = named.map { deviceGrammar($0, "numeric", keeping: takesNumber) }
+                ?? onlyNamedArea(evidence).map { areaGrammar($0, "numeric", withNone: false, keeping: { takesNumber($0) && $0.response == nil }) }
+            if let numeric = numeric.flatMap({ $0 }) {
+                let retried = try decideAgain(under: numeric)
+                if Self.uses(retried.text, anyOf: said) { result = retried }
+            }
         }
         // The command names one area and the action is aimed at another ("turn the kitchen lights
         // off" → the site's lights): decide the target again in the named area, or none.
@@ -514,6 +530,7 @@ public final class IntentParser: @unchecked Sendable {
             let asSaid = try resolver.resolve(text: result.text, site: site)
             let resolved = resolver.canonicalTarget(asSaid)
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
+                ?? unusedNumber(resolved.canonical, said: evidence.numbers)
                 ?? otherDevice(resolved.canonical, evidence) ?? otherArea(asSaid.canonical, site: site, evidence)
                 ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)

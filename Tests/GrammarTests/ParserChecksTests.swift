@@ -113,7 +113,8 @@ final class ParserChecksTests: XCTestCase {
                                   "open the patio blind at 7 am", "close the patio blind when it gets dark",
                                   "start the coffee machine at half seven", "don't turn off the counter lights",
                                   "who unlocked the front door", "close the garage door and lock the front door",
-                                  "mute the living room speaker"])
+                                  "mute the living room speaker", "space heater to half", "put the coffee machine on 40", "the floor lamp",
+                                  "turn it off"])
         try assertActs(parser, [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
                                 ("open the patio blind", "open_cover device=living_room.blind"),
                                 ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")])

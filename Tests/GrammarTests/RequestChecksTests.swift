@@ -230,6 +230,10 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertTrue(words.asksToOperate("switch the speaker off"))
         XCTAssertFalse(words.asksToOperate("turn the box fan up"))
         XCTAssertFalse(words.asksToOperate("how long has the box fan been running"))
+        XCTAssertTrue(words.asksToOperate("could you power up the speaker"))
+        XCTAssertTrue(words.asksToOperate("warm up the thermostat"))
+        XCTAssertTrue(words.asksToOperate("shut down the box fan"))
+        XCTAssertFalse(words.asksToOperate("warm the den up to 20"), "'up' is not right after the verb")
         // A percentage asks for the capabilities that take one, whatever the verb.
         XCTAssertEqual(words.askedCapabilities("set the reading lamp to forty percent"), [.brightness, .position, .volume])
         XCTAssertEqual(words.askedCapabilities("reading lamp to 40%"), [.brightness, .position, .volume])
