@@ -31,8 +31,10 @@ public struct EmptyRequest: Sendable {
         guard action.intent != "activate_scene" else { return nil }
         let words = MentionEvidence.words(command)
         let named = MentionEvidence.covered(words, by: names)
-        if named.contains(true), words.indices.allSatisfy({ named[$0] || Self.emptyWords.contains(words[$0]) }) {
-            return "the command names \(words.indices.filter { named[$0] }.map { words[$0] }.joined(separator: " ")) and asks nothing of it; nothing done"
+        // One name said once: "bolt the bolt" said as "bolt bolt" says a verb too.
+        let namedWords = words.indices.filter { named[$0] }.map { words[$0] }
+        if names.contains(namedWords), words.indices.allSatisfy({ named[$0] || Self.emptyWords.contains(words[$0]) }) {
+            return "the command names \(namedWords.joined(separator: " ")) and asks nothing of it; nothing done"
         }
         // A domain word ("lights on") says what to switch; a word that sounds like one as a verb
         // ("light the beacon") is a name above.

@@ -260,6 +260,12 @@ public final class IntentParser: @unchecked Sendable {
         catalog.intent(named: String(intent.prefix(while: { $0 != " " })))?.response != nil
     }
 
+    /// Whether `intent` is a query of whether devices are on (`query_state`).
+    private func isOnOffQuery(_ intent: some StringProtocol) -> Bool {
+        guard let intent = catalog.intent(named: String(intent)) else { return false }
+        return intent.response != nil && intent.target?.capability == .onOff
+    }
+
     /// The queries (intents with a response) that can be asked of `device`.
     private func queries(on device: Device) -> [Intent] {
         catalog.intents.filter { $0.response != nil && $0.target.map { device.has($0.capability) } == true }
@@ -479,6 +485,16 @@ public final class IntentParser: @unchecked Sendable {
                               canonical: result.text, confidence: result.confidence)
             }
             result = retried
+        } else if options.capabilityCheck, isOnOffQuery(chosenIntent), !QuestionForm.asksWhetherOn(command) {
+            // Whether something is on is asked as a question, a check or its status. "washer on
+            // please" is a command: decide again among the named device's acting actions. "what's
+            // playing on the radio" asks something no query answers.
+            guard !QuestionForm.isQuestion(command), let named,
+                  let acting = deviceGrammar(named, "acting", keeping: { _ in true }) else {
+                return finish(.notUnderstood(reason: "the command does not ask whether something is on, which \(chosenIntent) answers; nothing done"),
+                              canonical: result.text, confidence: result.confidence)
+            }
+            result = try decideAgain(under: acting)
         }
         // A number the command says that the action leaves unused ("open the velux about a
         // quarter" is not open_cover): decide again among the actions that take one on the named

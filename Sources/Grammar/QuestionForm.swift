@@ -34,6 +34,37 @@ public enum QuestionForm {
         return words.first.map(openQuestions.contains) ?? false
     }
 
+    /// Words that ask whether something is on without opening a yes/no question ("check if the
+    /// fan is on", "status of the pump", "tell me whether …").
+    static let stateAskers: Set<String> = ["check", "see", "tell", "status", "state", "whether", "if", "still"]
+
+    /// True when `command` asks whether something is on: a yes/no question (its opener, misspelt
+    /// too, among the first four words: "quick question, is the fan on", "hae i got the speakers
+    /// on"; "r" as ASR spells "are"), someone's doing ("did i leave …"), or a check or a status
+    /// asked for ("what is the stae of the fans", misspelt too). "washer on please" does not.
+    public static func asksWhetherOn(_ command: String) -> Bool {
+        let words = MentionEvidence.words(command)
+        func opens(_ word: String) -> Bool {
+            word == "r" || word == "do" || openers.contains(word) || (word.count >= 3 && openers.contains { $0.count >= 3 && MentionEvidence.resembles(word, $0) })
+        }
+        return isYesNoQuestion(command) || words.prefix(4).contains(where: opens) || words.contains { word in
+            stateAskers.contains(word) || subjects.contains(word) || (word.count >= 4 && ["state", "status"].contains { MentionEvidence.resembles(word, $0) })
+        }
+    }
+
+    /// People a question about what was left on is about ("did i leave …", "has someone …").
+    static let subjects: Set<String> = ["i", "we", "someone", "somebody", "anyone", "anybody"]
+
+    /// Words that open a question.
+    static let questionWords: Set<String> = ["what", "whats", "which", "who", "whom", "whose", "why", "where", "when", "how", "hows"]
+
+    /// True when `command` opens, after any preamble, with a question word ("what's playing on
+    /// the radio") or a yes/no opener.
+    public static func isQuestion(_ command: String) -> Bool {
+        let words = MentionEvidence.words(command).drop(while: preambles.contains)
+        return words.first.map(questionWords.contains) ?? false || isYesNoQuestion(command)
+    }
+
     /// True when `command` asks for an amount or a duration ("how much energy…", "how long has…",
     /// "how many…"), which no yes/no answer gives.
     public static func asksHowMuch(_ command: String) -> Bool {

@@ -114,7 +114,7 @@ final class ParserChecksTests: XCTestCase {
                                   "start the coffee machine at half seven", "don't turn off the counter lights",
                                   "who unlocked the front door", "close the garage door and lock the front door",
                                   "mute the living room speaker", "space heater to half", "put the coffee machine on 40", "the floor lamp",
-                                  "turn it off"])
+                                  "turn it off", "what's playing on the living room speaker"])
         try assertActs(parser, [("make the floor lamp red", "set_color device=living_room.lamp color=red"),
                                 ("open the patio blind", "open_cover device=living_room.blind"),
                                 ("put the ceiling fan on high", "set_fan_speed device=bedroom.fan speed=high")])

@@ -278,6 +278,18 @@ final class RequestChecksTests: XCTestCase {
         XCTAssertTrue(QuestionForm.isOpenQuestion("hey, when was the garage door opened"))
         XCTAssertFalse(QuestionForm.isOpenQuestion("what's the temperature in here"), "a query of the catalog")
         XCTAssertFalse(QuestionForm.isOpenQuestion("how about turning the lights on"))
+        // Whether something is on is asked as a question, a check or a status.
+        XCTAssertTrue(QuestionForm.asksWhetherOn("is the washer on"))
+        XCTAssertTrue(QuestionForm.asksWhetherOn("status of the pump"))
+        XCTAssertTrue(QuestionForm.asksWhetherOn("check if the fan is on"))
+        XCTAssertFalse(QuestionForm.asksWhetherOn("washer on please"))
+        XCTAssertTrue(QuestionForm.asksWhetherOn("quick question, are the fans on"))
+        XCTAssertTrue(QuestionForm.asksWhetherOn("what is the stae of the fans"))
+        XCTAssertTrue(QuestionForm.asksWhetherOn("hae i got the speakers on"))
+        XCTAssertTrue(QuestionForm.asksWhetherOn("hey there hey are all the lamps still on"))
+        XCTAssertFalse(QuestionForm.asksWhetherOn("what's playing on the radio"))
+        XCTAssertTrue(QuestionForm.isQuestion("what's playing on the radio"))
+        XCTAssertFalse(QuestionForm.isQuestion("washer on please"))
     }
 
     func testFindsTimesOtherThanNow() {
@@ -417,6 +429,8 @@ final class RequestChecksTests: XCTestCase {
                 XCTAssertNil(NegationWords.negation(in: example.command), "\(example.command) -> \(example.action)")
                 XCTAssertNil(ScheduleWords.schedule(in: example.command, names: Set(registry.scenes.flatMap { $0.phrases.flatMap { $0.lowercased().split(separator: " ").map(String.init) } })),
                              "\(example.command) -> \(example.action)")
+            } else if catalog.intent(named: action.intent)?.target?.capability == .onOff {
+                XCTAssertTrue(QuestionForm.asksWhetherOn(example.command), "\(example.command) -> \(example.action)")
             }
             let options = siteOptions[example.site] ?? ActionGrammar.targetOptions(catalog: catalog, registry: registry, site: example.site)
             siteOptions[example.site] = options
