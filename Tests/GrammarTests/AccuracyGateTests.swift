@@ -10,8 +10,7 @@ import XCTest
 final class AccuracyGateTests: XCTestCase {
     /// The exact-action accuracy the subset must reach: issue 4's goal. The committed adapter (session
     /// 8, learning rate 8e-4) measures 0.99 here with the session-12 and session-13 parsers (0.98 with
-    /// session 11's); the
-    /// adapter before it 0.94.
+    /// session 11's); the adapter before it 0.94.
     static let required = 0.95
 
     /// Every expected action of the dev and eval sets can be carried out in its home: a case no
