@@ -161,7 +161,7 @@ public struct CapabilityWords: Sendable {
         let words = MentionEvidence.words(command.replacing("%", with: " percent "))
         return words.indices.dropFirst().contains { i in
             let unit = words[i] == "percent" || (words[i] == "per" && i + 1 < words.count && words[i + 1] == "cent")
-            return unit && !MentionEvidence.numbers(in: words[..<i].suffix(4).joined(separator: " ")).isEmpty
+            return unit && MentionEvidence.saysNumber(before: i, in: words, within: 4)
         }
     }
 
@@ -180,7 +180,7 @@ public struct CapabilityWords: Sendable {
     /// with "start", "stop" or "run"; with "turn", "switch", "power" or "shut" and says "on" or
     /// "off"; or with "power up", "warm up", "shut down" and the like.
     public func asksToOperate(_ command: String) -> Bool {
-        let words = MentionEvidence.words(command.lowercased()).drop(while: { TrainingPhrasing.wrapperWords.contains($0) && !Self.operatingVerbs.contains($0) })
+        let words = MentionEvidence.words(command).drop(while: { TrainingPhrasing.wrapperWords.contains($0) && !Self.operatingVerbs.contains($0) })
         guard let first = words.first else { return false }
         let second = words.dropFirst().first
         return Self.operatingVerbs.contains(first) || (Self.switchingVerbs.contains(first) && (words.contains("on") || words.contains("off")))

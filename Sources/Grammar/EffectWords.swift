@@ -130,7 +130,7 @@ public struct EffectWords: Sendable {
             return words[operation]
         }
         if let unit = words.indices.dropFirst().first(where: { ["seconds", "secs"].contains(words[$0]) }),
-           !MentionEvidence.numbers(in: words[..<unit].suffix(3).joined(separator: " ")).isEmpty {
+           MentionEvidence.saysNumber(before: unit, in: words, within: 3) {
             return words[max(0, unit - 1)...unit].joined(separator: " ")
         }
         return nil

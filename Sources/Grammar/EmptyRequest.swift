@@ -11,6 +11,8 @@ public struct EmptyRequest: Sendable {
     let names: [[String]]
     /// The names and the catalog's domain words ("lights"), as words.
     let targets: [[String]]
+    /// The catalog's acting intents that switch something on or off (`turn_on`, `turn_off`).
+    let switchingIntents: Set<String>
 
     /// Words that ask nothing: polite openings and endings, fillers, determiners.
     static let emptyWords: Set<String> = TrainingPhrasing.wrapperWords.union(["the", "a", "an", "my", "our", "your", "all"])
@@ -22,13 +24,14 @@ public struct EmptyRequest: Sendable {
         let phrases = Set((registry.devices.map(\.phrases) + registry.areas.map(\.phrases)).joined().map(MentionEvidence.words))
         names = Array(phrases).filter { !$0.isEmpty }
         targets = Array(phrases.union(catalog.domainPhrases.values.joined().map(MentionEvidence.words))).filter { !$0.isEmpty }
+        switchingIntents = Set(catalog.intents.filter { $0.response == nil && $0.target?.capability == .onOff }.map(\.name))
     }
 
     /// Why `action` is not asked for by `command`, or nil: the command names a device, room or
     /// kind of device and says nothing else; or `action` switches a kind of device on or off and the
     /// command says no more than "turn it on".
     public func reason(command: String, action: CanonicalAction) -> String? {
-        guard action.intent != "activate_scene" else { return nil }
+        guard action.slots["scene"] == nil else { return nil }
         let words = MentionEvidence.words(command)
         let named = MentionEvidence.covered(words, by: names)
         // One name said once: "bolt the bolt" said as "bolt bolt" says a verb too.
@@ -39,7 +42,7 @@ public struct EmptyRequest: Sendable {
         // A domain word ("lights on") says what to switch; a word that sounds like one as a verb
         // ("light the beacon") is a name above.
         let targeted = MentionEvidence.covered(words, by: targets)
-        if ["turn_on", "turn_off"].contains(action.intent), action.slots["device"] == nil, action.slots["area"] == nil,
+        if switchingIntents.contains(action.intent), action.slots["device"] == nil, action.slots["area"] == nil,
            !targeted.contains(true), words.allSatisfy({ Self.emptyWords.contains($0) || Self.switchingWords.contains($0) }) {
             return "the command does not say what to switch; nothing done"
         }

@@ -201,11 +201,10 @@ public final class IntentParser: @unchecked Sendable {
     }
 
     /// A reason to refuse an acting action that takes no value when the command says a number
-    /// (outside the home's names): "patio heater to half" on a switch is not `turn_off`, and the
-    /// number cannot be dropped. An action with a value is left alone ("fan to full" is speed
-    /// high). The re-decision among the named device's numeric actions has run before.
+    /// (`said`, outside the home's names): "patio heater to half" on a switch is not `turn_off`,
+    /// and the number cannot be dropped. An action with a value is left alone ("fan to full" is
+    /// speed high). The re-decision among the named device's numeric actions has run before.
     private func unusedNumber(_ action: CanonicalAction, said: [String]) -> String? {
-        let said = said.filter { !nameNumbers.contains($0) }
         guard let first = said.first, !checks.isQuery(action.intent),
               action.slots.names.allSatisfy(["device", "area", "domain"].contains) else { return nil }
         return "the command says \(first), which \(action.intent) does not take; nothing done"
@@ -257,7 +256,7 @@ public final class IntentParser: @unchecked Sendable {
     /// Whether `intent` (a name, or canonical action text that begins with one) is a query: an
     /// intent with a response, which answers and never acts.
     private func isQuery(_ intent: some StringProtocol) -> Bool {
-        catalog.intent(named: String(intent.prefix(while: { $0 != " " })))?.response != nil
+        checks.isQuery(String(intent.prefix(while: { $0 != " " })))
     }
 
     /// Whether `intent` is a query of whether devices are on (`query_state`).
@@ -413,12 +412,14 @@ public final class IntentParser: @unchecked Sendable {
         timings.maskMs = result.maskSeconds * 1000
 
         let named = options.retryNamedDevice ? evidence.flatMap(onlyNamedDevice) : nil
+        // Numbers the command says, less those of the home's names ("lamp 2").
+        let said = evidence?.numbers.filter { !nameNumbers.contains($0) } ?? []
         // "none" for a command that names one device and asks for something it can do, in the
         // catalog's keywords ("set the ecobee to 20 degrees") or with a verb that works a device
         // ("start the extractor", "turn on the dehumidifier"), is decided again among the actions
         // on that device that do it. The model learnt such verbs from things homes lack ("start
         // the car"), and asked again with `none` open it says `none` again.
-        let askedOfNamed: Set<Capability> = named.map { device in
+        lazy var askedOfNamed: Set<Capability> = named.map { device in
             var asked = capabilityWords.askedCapabilities(command)
             if capabilityWords.asksToOperate(command) { asked.formUnion([.onOff, .playback]) }
             return asked.intersection(device.capabilities)
@@ -499,8 +500,7 @@ public final class IntentParser: @unchecked Sendable {
         // A number the command says that the action leaves unused ("open the velux about a
         // quarter" is not open_cover): decide again among the actions that take one on the named
         // device, or in the one room named ("raise the shutters in the living room to 42").
-        if let evidence, let said = Optional(evidence.numbers.filter({ !nameNumbers.contains($0) })), !said.isEmpty,
-           !Self.uses(result.text, anyOf: said), !isQuery(result.text) {
+        if let evidence, !said.isEmpty, !Self.uses(result.text, anyOf: said), !isQuery(result.text) {
             let takesNumber = { (intent: Intent) in intent.slots.contains { $0.type.numericRange != nil && !$0.isTarget } }
             let numeric = named.map { deviceGrammar($0, "numeric", keeping: takesNumber) }
                 ?? onlyNamedArea(evidence).map { areaGrammar($0, "numeric", withNone: false, keeping: { takesNumber($0) && $0.response == nil }) }
@@ -546,7 +546,7 @@ public final class IntentParser: @unchecked Sendable {
             let asSaid = try resolver.resolve(text: result.text, site: site)
             let resolved = resolver.canonicalTarget(asSaid)
             if let evidence, let problem = outOfRange(resolved.canonical, said: evidence.numbers)
-                ?? unusedNumber(resolved.canonical, said: evidence.numbers)
+                ?? unusedNumber(resolved.canonical, said: said)
                 ?? otherDevice(resolved.canonical, evidence) ?? otherArea(asSaid.canonical, site: site, evidence)
                 ?? evidence.unsaidValue(of: resolved.canonical, catalog: catalog) {
                 return finish(.notUnderstood(reason: problem), canonical: result.text, confidence: result.confidence)

@@ -457,6 +457,12 @@ public struct MentionEvidence: Sendable {
         return out
     }
 
+    /// Whether a number is said in the `within` words before `words[index]` (its unit: "forty
+    /// percent", "thirty seconds").
+    static func saysNumber(before index: Int, in words: [String], within: Int) -> Bool {
+        !numbers(in: words[..<index].suffix(within).joined(separator: " ")).isEmpty
+    }
+
     /// What a level said as a fraction is of, right after it ("half brightness").
     static let fractionLevels: Set<String> = ["brightness", "volume", "power", "blast", "way", "open", "closed", "shut", "up", "down"]
     /// Words that set a level before a fraction ("at half").
